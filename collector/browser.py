@@ -1,0 +1,112 @@
+"""Finding a Chromium to drive, and the launch options for it.
+
+One place decides which browser runs and how, so the collector, the demo, the benchmark and the
+tests all launch the same thing. The search order is:
+
+1. an explicit path (a setting, or the ``COLLECTOR_BROWSER_PATH`` environment variable);
+2. the Chromium that Playwright installed for itself (``playwright install chromium``);
+3. a system Chromium (Debian's ``chromium`` and the usual other names).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from playwright.sync_api import BrowserType
+
+ENV_VAR = "COLLECTOR_BROWSER_PATH"
+SYSTEM_CANDIDATES = (
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/snap/bin/chromium",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+)
+SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+# Without these, Chromium keeps trying to reach Google's services at start-up; on a closed
+# network that stalls launches and floods the log.
+QUIET_ARGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+)
+
+
+class BrowserNotFound(RuntimeError):
+    """No usable Chromium: the message says how to get one."""
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    """Which browser runs: ``executable`` is None when Playwright's own build is used."""
+
+    executable: str | None
+    source: str  # "explicit", "playwright" or "system"
+
+    def describe(self) -> str:
+        return f"{self.source}: {self.executable or 'Playwright-managed Chromium'}"
+
+
+def _is_executable(path: str | os.PathLike[str]) -> bool:
+    p = Path(path)
+    return p.is_file() and os.access(p, os.X_OK)
+
+
+def find_system_chromium() -> str | None:
+    for candidate in SYSTEM_CANDIDATES:
+        if _is_executable(candidate):
+            return candidate
+    for name in SYSTEM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def find_browser(chromium: BrowserType | None = None, explicit: str | None = None) -> BrowserChoice:
+    """Pick the browser to launch.
+
+    ``chromium`` is a started Playwright's ``playwright.chromium``; when given, its expected
+    executable is checked so that a Playwright-installed browser is preferred over the system one.
+    """
+    explicit = explicit or os.environ.get(ENV_VAR) or None
+    if explicit:
+        if not _is_executable(explicit):
+            raise BrowserNotFound(
+                f"The browser set by {ENV_VAR} or --browser-path is not an executable file: {explicit}"
+            )
+        return BrowserChoice(explicit, "explicit")
+    if chromium is not None:
+        try:
+            own = chromium.executable_path
+        except Exception:  # noqa: BLE001 - Playwright raises plain Error when it has no build
+            own = ""
+        if own and _is_executable(own):
+            return BrowserChoice(None, "playwright")
+    system = find_system_chromium()
+    if system:
+        return BrowserChoice(system, "system")
+    raise BrowserNotFound(
+        "No Chromium found. Run `scripts/setup.sh` (it runs `playwright install chromium` and falls "
+        f"back to the system package), or set {ENV_VAR} to a Chromium/Chrome executable."
+    )
+
+
+def launch_options(choice: BrowserChoice, *, headless: bool = True) -> dict[str, Any]:
+    """Keyword arguments for ``BrowserType.launch`` for the chosen browser."""
+    args = list(QUIET_ARGS)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Chromium refuses to start as root with its sandbox on.
+        args.append("--no-sandbox")
+    options: dict[str, Any] = {"headless": headless, "args": args}
+    if choice.executable:
+        options["executable_path"] = choice.executable
+    return options

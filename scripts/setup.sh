@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs on a fresh machine, idempotently:
+#   - a virtualenv in .venv with the package (and, with --test, the test extras) installed;
+#   - a Chromium: `playwright install chromium` first, Debian's chromium as the fallback;
+#   - with --test: Dovecot, the IMAP server the e-mail integration tests start on loopback.
+# Re-running it is cheap: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_test=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) with_test=1 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  say "Python 3.11 or newer is needed (found: $("$PY" --version 2>&1)). Set PYTHON=/path/to/python3.11."
+  exit 2
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PY" -m venv .venv
+fi
+extras=""
+[ "$with_test" = 1 ] && extras="[test]"
+stamp=".venv/.installed${extras:+-test}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  say "installing the package${extras:+ with test extras}"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".${extras}"
+  touch "$stamp"
+fi
+
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    if [ ! -f /tmp/.cc-apt-updated ]; then apt-get update -qq >&2 && touch /tmp/.cc-apt-updated; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    sudo apt-get update -qq >&2 && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+  else
+    return 1
+  fi
+}
+
+# A browser: Playwright's own build when it can be downloaded, else the system Chromium.
+have_browser() {
+  .venv/bin/python - <<'PY'
+import sys
+from playwright.sync_api import sync_playwright
+from collector.browser import BrowserNotFound, find_browser
+try:
+    with sync_playwright() as p:
+        choice = find_browser(p.chromium)
+except BrowserNotFound:
+    sys.exit(1)
+print(choice.describe(), file=sys.stderr)
+PY
+}
+if [ -n "${COLLECTOR_BROWSER_PATH:-}" ]; then
+  say "using COLLECTOR_BROWSER_PATH=$COLLECTOR_BROWSER_PATH"
+elif .venv/bin/python -c 'from playwright.sync_api import sync_playwright as s
+import os,sys
+with s() as p: sys.exit(0 if os.path.exists(p.chromium.executable_path) else 1)' 2>/dev/null; then
+  say "Playwright's Chromium is installed"
+else
+  say "trying: playwright install chromium"
+  if timeout 300 .venv/bin/python -m playwright install chromium >/tmp/playwright-install.log 2>&1; then
+    say "Playwright's Chromium installed"
+  else
+    say "playwright could not download its browser (see /tmp/playwright-install.log); falling back to the system Chromium"
+    if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+      apt_install chromium fonts-dejavu-core || say "could not install chromium: install it by hand or set COLLECTOR_BROWSER_PATH"
+    fi
+  fi
+fi
+have_browser || { say "no usable browser; see the messages above"; exit 2; }
+
+if [ "$with_test" = 1 ] && ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
+  say "installing Dovecot (IMAP server for the e-mail integration tests)"
+  apt_install dovecot-imapd || say "could not install Dovecot: the IMAP tests will be skipped"
+fi
+say "ready"

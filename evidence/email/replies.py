@@ -1,0 +1,96 @@
+"""Reply times: did every inbound customer / Customer Care message get a real reply in time?
+
+``compute_reply_checks`` looks at one order's messages (any order, any source) and, for each
+inbound message that needs an answer, finds the first LATER HUMAN message from the seller:
+
+* inbound = role ``CUSTOMER`` or ``WALMART_CUSTOMER_CARE`` and not automatic (a customer's
+  out-of-office or a bounce needs no answer). Walmart system notices and Partner Support mail
+  are not inquiries and get no check.
+* window = ``complaint_window`` (1 hour) for BBB / Attorney General complaints
+  (``Message.complaint``), else ``reply_window`` (48 hours). Calendar hours: weekends, holidays
+  and days off count, as the customer-care requirements say.
+* automatic seller messages (out-of-office, vacation, autoresponders, system notices) sent after
+  the inbound message and before the human reply (or, with no human reply, before the window
+  closed) are listed in ``automatic_reply_ids``; they never count as the reply. Read receipts
+  are automatic but are not replies at all, so they are not listed.
+
+Status: ``ON_TIME`` (human reply at or before the due time), ``LATE`` (human reply after it),
+``PENDING`` (no human reply yet and the window is still open at ``now``), ``AUTOMATIC_ONLY``
+(window over, only automatic answers), ``UNANSWERED`` (window over, nothing from the seller).
+
+The policy engine calls this with the policy's windows; time is injected (``now``) so results are
+reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from evidence.models import Message, MessageKind, ReplyCheck, ReplyStatus, Role
+
+__all__ = ["INBOUND_ROLES", "compute_reply_checks", "needs_reply"]
+
+INBOUND_ROLES: frozenset[Role] = frozenset({Role.CUSTOMER, Role.WALMART_CUSTOMER_CARE})
+
+
+def needs_reply(message: Message) -> bool:
+    """True for a human message from the customer or Walmart Customer Care."""
+    return message.role in INBOUND_ROLES and not message.automatic
+
+
+def _hours(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 3600, 4)
+
+
+def compute_reply_checks(
+    messages: Sequence[Message],
+    *,
+    reply_window: timedelta = timedelta(hours=48),
+    complaint_window: timedelta = timedelta(hours=1),
+    now: datetime,
+) -> list[ReplyCheck]:
+    """One ``ReplyCheck`` per inbound message that needs a reply, oldest first (see module doc)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if reply_window <= timedelta(0) or complaint_window <= timedelta(0):
+        raise ValueError("reply windows must be positive")
+    ordered = sorted(messages, key=lambda m: (m.sent_at, m.message_id))
+    seller = [m for m in ordered if m.role is Role.SELLER]
+    checks: list[ReplyCheck] = []
+    for inbound in ordered:
+        if not needs_reply(inbound):
+            continue
+        window = complaint_window if inbound.complaint else reply_window
+        due = inbound.sent_at + window
+        later = [m for m in seller if m.sent_at > inbound.sent_at]
+        reply = next((m for m in later if not m.automatic), None)
+        cutoff = reply.sent_at if reply is not None else due
+        automatic_ids = [
+            m.message_id
+            for m in later
+            if m.automatic and m.kind is not MessageKind.READ_RECEIPT and m.sent_at <= cutoff
+        ]
+        if reply is not None:
+            status = ReplyStatus.ON_TIME if reply.sent_at <= due else ReplyStatus.LATE
+        elif now < due:
+            status = ReplyStatus.PENDING
+        elif automatic_ids:
+            status = ReplyStatus.AUTOMATIC_ONLY
+        else:
+            status = ReplyStatus.UNANSWERED
+        checks.append(
+            ReplyCheck(
+                inbound_message_id=inbound.message_id,
+                inbound_role=inbound.role,
+                inbound_at=inbound.sent_at,
+                window_hours=_hours(window),
+                due_at=due,
+                reply_message_id=reply.message_id if reply else None,
+                replied_at=reply.sent_at if reply else None,
+                latency_hours=_hours(reply.sent_at - inbound.sent_at) if reply else None,
+                automatic_reply_ids=automatic_ids,
+                status=status,
+            )
+        )
+    return checks

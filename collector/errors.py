@@ -1,0 +1,57 @@
+"""The collector's errors: one root, each carrying the exit code the CLI uses for it.
+
+Page-object errors (``pages.errors``) stay theirs; the collector only reads their ``transient``
+marker (see ``collector.retry``). These are the errors of the job itself.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class CollectorError(Exception):
+    """Root of the collector's own errors. ``str(exc)`` is one line meant for the operator."""
+
+    exit_code = EXIT_FAILED
+
+
+class ConfigError(CollectorError):
+    """A setting, option or input the job cannot start with (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class InputError(ConfigError):
+    """A bad PO list, orders file or reconciliation report (exit 2)."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
+        super().__init__(where + message)
+
+
+class SessionMissing(ConfigError):
+    """No saved session, or it no longer signs in, and no credentials to sign in with (exit 2)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{reason}: run `collector login`, then run the same command again")
+
+
+class SessionLost(CollectorError):
+    """The session expired mid-run with no credentials to sign in again (exit 1, resumable)."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__(
+            f"the Seller Center session expired: run `collector login`, then "
+            f"`collector collect --resume {job_id}` (everything collected so far is kept)"
+        )
+
+
+class LoginError(CollectorError):
+    """Signing in failed (wrong credentials, locked account, 2FA refused)."""
+
+    exit_code = EXIT_USAGE

@@ -1,0 +1,209 @@
+"""The collector's settings: one model, validated once at start and passed down.
+
+Values come from, highest priority first: keyword arguments (what the CLI options set), the
+environment (``COLLECTOR_`` prefix, e.g. ``COLLECTOR_BASE_URL``, ``COLLECTOR_PASSWORD``), a
+``.env`` file in the working directory, and a TOML config file (``COLLECTOR_CONFIG`` or
+``--config``; top-level keys are the field names below). Credentials are ``SecretStr`` so that
+neither ``repr`` nor the log ever shows them.
+
+``launch_options_for`` and ``context_options_for`` are the one place that turns settings into
+Playwright keyword arguments; the workers, ``collector login``, the demo, the benchmark and the
+tests all use them.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from contextvars import ContextVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from collector.browser import find_browser, launch_options
+from collector.errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from playwright.sync_api import BrowserType
+
+APP_NAME = "cc-refund-collector"
+REAL_SELLER_CENTER = "https://seller.walmart.com"
+CONFIG_ENV = "COLLECTOR_CONFIG"
+# Requests per minute when nothing is set: gentle on the real site, quick on a local mock.
+REMOTE_DEFAULT_RPM = 30.0
+LOCAL_DEFAULT_RPM = 6000.0
+
+# The --config file of the current load_settings call (the environment variable is the fallback).
+_CONFIG_FILE: ContextVar[str | None] = ContextVar("collector_config_file", default=None)
+
+LayoutChoice = Literal["auto", "payments-2022", "transactions-2024", "returns"]
+TraceMode = Literal["off", "on", "retain-on-failure"]
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder, as platformdirs would pick it (without the dependency)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / APP_NAME
+
+
+def _default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "operator"
+
+
+class CollectorSettings(BaseSettings):
+    """Everything a collector job needs to know before it starts."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COLLECTOR_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    base_url: str = REAL_SELLER_CENTER
+    data_dir: Path = Field(default_factory=default_data_dir)
+    email: SecretStr | None = None
+    password: SecretStr | None = None
+    totp_secret: SecretStr | None = None
+    browser_path: str | None = None
+    headless: bool = True
+    concurrency: int = Field(default=2, ge=1, le=16)
+    layout: LayoutChoice = "auto"
+    trace: TraceMode = "off"
+    max_requests_per_minute: float | None = Field(
+        default=None, gt=0, description="navigations + actions per minute, all workers together"
+    )
+    navigation_timeout_s: float = Field(default=30.0, gt=0)
+    action_timeout_s: float = Field(default=10.0, gt=0)
+    login_timeout_s: float = Field(default=600.0, gt=0, description="how long `collector login` waits for the operator")
+    retry_attempts: int = Field(default=4, ge=1, le=20)
+    retry_initial_wait_s: float = Field(default=0.5, ge=0)
+    retry_max_wait_s: float = Field(default=30.0, ge=0)
+    # e-mail sources merged with the Seller Center Inbox
+    mail_folders: list[Path] = Field(default_factory=list, description=".eml folders, mbox files or Maildirs")
+    imap_host: str | None = None
+    imap_port: int | None = None
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_security: Literal["ssl", "starttls"] = "ssl"
+    imap_folders: list[str] = Field(default_factory=lambda: ["INBOX"])
+    seller_addresses: list[str] = Field(default_factory=list)
+    seller_timezone: str = Field(default="America/Chicago", description="IANA zone the seller's screens show")
+    policy_id: str | None = None
+    operator: str = Field(default_factory=_default_operator)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        config = _CONFIG_FILE.get() or os.environ.get(CONFIG_ENV)
+        if config:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
+        return tuple(sources)
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value.rstrip("/")
+
+    # ------------------------------------------------------------------ derived values
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or "localhost"
+
+    @property
+    def is_local(self) -> bool:
+        return self.host in ("localhost", "127.0.0.1", "::1") or self.host.endswith(".localhost")
+
+    @property
+    def requests_per_minute(self) -> float:
+        if self.max_requests_per_minute is not None:
+            return self.max_requests_per_minute
+        return LOCAL_DEFAULT_RPM if self.is_local else REMOTE_DEFAULT_RPM
+
+    @property
+    def session_path(self) -> Path:
+        """Where the saved browser session (Playwright storage state) lives: one per site."""
+        port = urlsplit(self.base_url).port
+        name = self.host + (f"-{port}" if port else "")
+        return self.data_dir / "sessions" / f"storage-state-{name}.json"
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.email and self.password and self.totp_secret)
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as loggable data: every secret replaced by a marker."""
+        data = self.model_dump(mode="json")
+        for key in ("email", "password", "totp_secret", "imap_password"):
+            if data.get(key) is not None:
+                data[key] = "**********"
+        return data
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> CollectorSettings:
+    """Build and validate the settings once; a bad value is one readable ``ConfigError``."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"config file not found: {config_file}")
+    token = _CONFIG_FILE.set(str(config_file) if config_file is not None else None)
+    try:
+        return CollectorSettings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "settings"
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise ConfigError(f"invalid setting {where}: {err['msg']}{more}") from None
+    except Exception as exc:  # noqa: BLE001 - a broken TOML/.env file surfaces as various errors
+        raise ConfigError(f"cannot read the settings: {exc}") from None
+    finally:
+        _CONFIG_FILE.reset(token)
+
+
+def launch_options_for(settings: CollectorSettings, chromium: BrowserType | None = None) -> dict[str, Any]:
+    """Keyword arguments for ``BrowserType.launch``."""
+    choice = find_browser(chromium, explicit=settings.browser_path)
+    return launch_options(choice, headless=settings.headless)
+
+
+def context_options_for(settings: CollectorSettings, *, storage_state: Path | None = None) -> dict[str, Any]:
+    """Keyword arguments for ``Browser.new_context`` (a fresh context per order)."""
+    options: dict[str, Any] = {
+        "base_url": settings.base_url,
+        "viewport": {"width": 1280, "height": 900},
+        "locale": "en-US",
+        "timezone_id": settings.seller_timezone,
+        "accept_downloads": True,
+    }
+    if storage_state is not None:
+        options["storage_state"] = str(storage_state)
+    return options

@@ -1,0 +1,55 @@
+"""The shared token bucket (fake clock: no timing in tests)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from collector.ratelimit import RateLimiter
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_bucket_allows_the_burst_then_one_token_per_interval() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(60, burst=2, clock=clock)  # one a second
+    assert limiter.try_acquire() == 0.0
+    assert limiter.try_acquire() == 0.0
+    assert limiter.try_acquire() == pytest.approx(1.0)
+    clock.now = 0.5
+    assert limiter.try_acquire() == pytest.approx(0.5)
+    clock.now = 1.0
+    assert limiter.try_acquire() == 0.0
+    assert limiter.acquired == 3
+
+
+def test_tokens_do_not_pile_up_beyond_the_burst() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(30, burst=3, clock=clock)
+    clock.now = 3600
+    taken = sum(1 for _ in range(10) if limiter.try_acquire() == 0.0)
+    assert taken == 3
+
+
+def test_stop_releases_waiting_workers() -> None:
+    clock = FakeClock()  # frozen: no token ever comes back on its own
+    limiter = RateLimiter(1, burst=1, clock=clock)
+    assert limiter.acquire()
+    results: list[bool] = []
+    waiter = threading.Thread(target=lambda: results.append(limiter.acquire()))
+    waiter.start()
+    limiter.stop()
+    waiter.join(timeout=10)
+    assert results == [False]
+
+
+def test_rate_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        RateLimiter(0)

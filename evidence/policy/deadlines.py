@@ -1,0 +1,135 @@
+"""Deadlines: exact instants in UTC, shown in the seller's time zone.
+
+Decisions (documented in docs/policies.md):
+
+* **"N days from <a date>"** (a settlement date, a decision day): the date is the seller's local
+  calendar date; the window runs through the end of day ``date + N`` in the seller's zone, so the
+  deadline is local midnight starting day ``date + N + 1`` (policy parameter ``date_boundary =
+  "end_of_day"``, assumed). With ``"start_of_day"`` it is local midnight starting day ``date + N``.
+  Local midnights are built with :mod:`zoneinfo`, so DST changes and month ends are right.
+* **"N hours from refund issuance"**: ``issued_at + N hours`` exactly, in absolute time (a DST
+  change in between does not add or remove an hour).
+* **At the deadline instant the window is closed**: open while ``now < deadline``.
+  A deadline shown as "Apr 3, 2026, 12:00 AM CDT" means "through the end of Apr 2".
+* **Appeal**: N days from the decision day, same rule. The source's example (denied 3 March,
+  appeal by 3 April) gives 00:00 on 3 April.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from evidence.models import CaseStatus, DisputeCase, Order, RefundDetail
+from evidence.policy.model import DateBoundary, DisputeAnchor, Policy
+
+__all__ = [
+    "Deadline",
+    "appeal_deadline",
+    "day_count_deadline",
+    "dispute_deadline",
+    "format_local",
+    "format_time_left",
+    "is_open",
+    "return_window_end",
+    "seller_zone",
+]
+
+DENIED_STATUSES = frozenset({CaseStatus.DENIED})
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A computed deadline, or why it could not be computed (``at`` None, ``missing`` says why)."""
+
+    at: datetime | None
+    basis: str
+    missing: str | None = None
+    field: str | None = None  # the dotted field path it rests on
+
+
+def seller_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (expected an IANA name such as America/Chicago)") from None
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    # Midnight exists in US zones (changes happen at 02:00); where it is skipped, zoneinfo maps it
+    # with the offset in force before the change (fold=0), which is the earlier, safer instant.
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def day_count_deadline(day: date, days: int, boundary: DateBoundary, tz: ZoneInfo) -> datetime:
+    """The instant a window of ``days`` calendar days from ``day`` (local) closes."""
+    extra = 1 if boundary is DateBoundary.END_OF_DAY else 0
+    return _local_midnight(day + timedelta(days=days + extra), tz)
+
+
+def dispute_deadline(refund: RefundDetail, policy: Policy, tz: ZoneInfo) -> Deadline:
+    window = policy.dispute_window
+    if window.anchor is DisputeAnchor.ISSUED_AT:
+        at = refund.issued_at + window.length
+        hours = int(window.length.total_seconds() // 3600)
+        return Deadline(at, f"{hours} hours from refund issuance {format_local(refund.issued_at, tz)}",
+                        field="refund.issued_at")
+    if refund.settlement_date is None:
+        return Deadline(None, f"{window.days} days from the settlement date",
+                        missing="the refund's settlement date was not captured", field="refund.settlement_date")
+    at = day_count_deadline(refund.settlement_date, window.days or 0, window.date_boundary, tz)
+    return Deadline(at, f"{window.days} days from settlement date {refund.settlement_date.isoformat()}",
+                    field="refund.settlement_date")
+
+
+def appeal_deadline(case: DisputeCase | None, policy: Policy, tz: ZoneInfo) -> Deadline | None:
+    """After a denial: the last moment to appeal. None when there is no denied dispute."""
+    if case is None or case.status not in DENIED_STATUSES or policy.appeal_window.appeals_allowed < 1:
+        return None
+    window = policy.appeal_window
+    if case.decision_at is None:
+        return Deadline(None, f"{window.days} days from the denial",
+                        missing="the dispute's decision date was not captured", field="dispute_case.decision_at")
+    decided = case.decision_at.astimezone(tz).date()
+    at = day_count_deadline(decided, window.days, window.date_boundary, tz)
+    return Deadline(at, f"{window.days} days from the denial on {decided.isoformat()}", field="dispute_case.decision_at")
+
+
+def return_window_end(order: Order | None, refund: RefundDetail, policy: Policy, tz: ZoneInfo) -> Deadline:
+    """When the standard return window of the refunded lines closed (the longest of their windows)."""
+    rule = policy.return_window
+    if order is None or not order.shipments:
+        return Deadline(None, "return window", missing="no shipment was captured for the order", field="order.shipments")
+    lines = set(refund.line_numbers)
+    shipments = [s for s in order.shipments if not lines or not s.line_numbers or lines & set(s.line_numbers)]
+    shipped = min(s.shipped_at for s in shipments or order.shipments)
+    categories = [ln.category for ln in order.lines if not lines or ln.line_number in lines] or [None]
+    days = max(rule.days_for(c) for c in categories)
+    start = shipped.astimezone(tz).date() + timedelta(days=rule.starts_days_after_ship)
+    at = day_count_deadline(start, days, DateBoundary.END_OF_DAY, tz)
+    basis = f"{days} days starting {rule.starts_days_after_ship} days after shipping on {shipped.astimezone(tz).date()}"
+    return Deadline(at, basis, field="order.shipments.shipped_at")
+
+
+def is_open(deadline: datetime, now: datetime) -> bool:
+    """The window is open strictly before the deadline instant."""
+    return now < deadline
+
+
+def format_local(moment: datetime, tz: ZoneInfo) -> str:
+    """``Nov 20, 2026, 3:15 PM CST``: the screens' format."""
+    local = moment.astimezone(tz)
+    hour = local.hour % 12 or 12
+    return f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
+
+
+def format_time_left(delta: timedelta) -> str:
+    """``2 d 3 h 5 min left`` / ``closed 4 h 0 min ago`` (to the minute, rounded down)."""
+    seconds = int(delta.total_seconds())
+    closed = seconds <= 0
+    minutes = abs(seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    text = (f"{days} d " if days else "") + (f"{hours} h " if days or hours else "") + f"{mins} min"
+    return f"closed {text} ago" if closed else f"{text} left"

@@ -63,10 +63,8 @@ def build_facts(case: RefundCase, policy: Policy, now: datetime) -> Facts:
 
 
 def _findings(facts: Facts) -> list[Finding]:
-    findings = [check_deadline(facts), check_screen_deadline(facts), check_already_disputed(facts)]
-    appeal = check_appeal(facts)
-    if appeal is not None:
-        findings.append(appeal)
+    findings = [check_deadline(facts)]
+    findings += [f for f in (check_screen_deadline(facts), check_already_disputed(facts), check_appeal(facts)) if f]
     findings += check_not_disputable(facts)
     findings += [check_replies_on_time(facts), check_automatic_only(facts)]
     findings += check_lost_order(facts)

@@ -109,20 +109,22 @@ def check_deadline(facts: Facts) -> Finding:
         return _finding("deadline", title, UNKNOWN,
                         f"No deadline can be computed: {computed.missing} and the screen shows no window end.", refs)
     final = " A late dispute is denied and the denial is final." if facts.policy.dispute_window.late_is_final else ""
+    if computed.at is None:
+        final += f" The policy's deadline cannot be computed ({computed.missing}); using the screen's."
     when = f"{facts.local(at)} ({basis})"
     if is_open(at, facts.now):
         return _finding("deadline", title, PASS, f"Open: {format_time_left(at - facts.now)}, until {when}.{final}", refs)
     return _finding("deadline", title, FAIL, f"The dispute window closed {when}; {format_time_left(at - facts.now)}.", refs)
 
 
-def check_screen_deadline(facts: Facts) -> Finding:
+def check_screen_deadline(facts: Facts) -> Finding | None:
+    """Only when Seller Center shows a window end and the policy gives one: do they agree?"""
     computed = dispute_deadline(facts.case.refund, facts.policy, facts.tz)
     shown = facts.case.refund.dispute.window_ends_at
+    if shown is None or computed.at is None:
+        return None  # nothing to compare; check_deadline says which one it used
     refs = [_field("refund.dispute.window_ends_at"), _field(computed.field or "refund.issued_at")]
     title = "Seller Center and the policy agree on the deadline"
-    if shown is None or computed.at is None:
-        missing = "Seller Center shows no window end" if shown is None else computed.missing
-        return _finding("deadline.screen", title, UNKNOWN, f"Cannot compare: {missing}.", refs)
     gap = abs(shown - computed.at)
     if gap <= SCREEN_TOLERANCE:
         return _finding("deadline.screen", title, PASS, f"Both say {facts.local(shown)}.", refs)
@@ -195,7 +197,7 @@ def check_replies_on_time(facts: Facts) -> Finding:
         return _finding("replies.on_time", title, UNKNOWN, "; ".join(parts) + ".", refs)
     slowest = max(c.latency_hours or 0 for c in facts.reply_checks)
     return _finding("replies.on_time", title, PASS,
-                    f"All {len(facts.reply_checks)} inbound messages got a human reply in time (slowest {slowest:.1f} h).", refs)
+                    f"Every inbound message ({len(facts.reply_checks)}) got a human reply in time (slowest {slowest:.1f} h).", refs)
 
 
 def _describe(check: ReplyCheck, facts: Facts) -> str:

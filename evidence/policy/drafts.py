@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from evidence.models import Finding, FindingStatus
+from evidence.models import Finding, FindingStatus, Money
 from evidence.policy.checks import Facts
 
 __all__ = ["TEMPLATE_NAMES", "choose_template", "draft_context", "render_draft"]
@@ -55,6 +55,11 @@ def choose_template(findings: list[Finding]) -> str:
     return "generic"
 
 
+def abs_money(value: Money) -> Money:
+    """The refunded amount as a positive sum (the screen shows refunds negative)."""
+    return Money(amount=abs(value.amount), currency=value.currency)
+
+
 def draft_context(facts: Facts, findings: list[Finding]) -> dict[str, Any]:
     case, refund, local = facts.case, facts.case.refund, facts.local
     by_id = {m.message_id: m for m in facts.messages}
@@ -86,7 +91,7 @@ def draft_context(facts: Facts, findings: list[Finding]) -> dict[str, Any]:
         "po": case.po,
         "customer_order_number": refund.customer_order_number or (case.order.customer_order_number if case.order else None),
         "transaction_id": refund.transaction_id,
-        "amount": str(refund.breakdown.net_payable),
+        "amount": str(abs_money(refund.breakdown.net_payable)),
         "issued_at": local(refund.issued_at),
         "reason": refund.reason or refund.reason_code or "not stated",
         "seller": case.seller.name,

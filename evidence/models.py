@@ -329,6 +329,10 @@ class Message(Model):
     raw_path: str | None = None
     raw_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     notes: list[str] = Field(default_factory=list, description="parsing problems met and handled")
+    also_seen_in: list[str] = Field(
+        default_factory=list,
+        description="other copies merged into this one: 'inbox:<id>', 'imap:<host>/<folder>/<uid>', 'mbox:<path>#<n>'",
+    )
 
 
 class Thread(Model):

@@ -1,0 +1,115 @@
+"""Merge copies of the same message from the Inbox, mailbox files and IMAP into one.
+
+The same message often arrives several times: in the seller's mailbox file, on the IMAP server,
+and (without any Message-ID) in the Seller Center Inbox. Each real message must appear once, and
+the copy kept is the one with the original bytes (mailbox, then IMAP, then Inbox); every other
+copy is recorded in ``Message.also_seen_in``.
+
+* Copies with original bytes are the same message when they share the Message-ID and either the
+  bytes are identical or the sender and the sent time agree (within ``tolerance``). Two different
+  messages that share a Message-ID (it happens: broken mailers) are both kept; threading gives the
+  second a distinct id.
+* An Inbox message has a synthetic id, so it matches a mailbox/IMAP copy by sender (case
+  ignored) + sent time within ``tolerance`` (two minutes by default: the Inbox shows the time
+  the relay handled it) + normalized body (whitespace and case ignored, quoted history removed; the
+  shorter text, if not trivially short, contained in the longer one). The mailbox copy inherits
+  the Inbox tab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from evidence.email.classify import own_text
+from evidence.models import Message, MessageSource
+
+__all__ = ["CollectedMessage", "merge_messages", "normalized_body"]
+
+_PREFERENCE = {MessageSource.MAILBOX: 0, MessageSource.IMAP: 1, MessageSource.INBOX: 2}
+_MIN_CONTAINED = 20
+
+
+@dataclass
+class CollectedMessage:
+    """A message with its original bytes (None for Inbox messages) and where it was read."""
+
+    message: Message
+    raw: bytes | None = None
+    origin: str = ""
+    also_seen_in: list[str] = field(default_factory=list)
+
+    def finish(self) -> Message:
+        """The message with every merged copy recorded."""
+        seen = list(dict.fromkeys([*self.message.also_seen_in, *self.also_seen_in]))
+        return self.message.model_copy(update={"also_seen_in": seen}) if seen else self.message
+
+
+def normalized_body(text: str) -> str:
+    return " ".join(own_text(text).split()).casefold()
+
+
+def _bodies_match(a: str, b: str) -> bool:
+    na, nb = normalized_body(a), normalized_body(b)
+    if na == nb:
+        return True
+    short, long = sorted((na, nb), key=len)
+    return len(short) >= _MIN_CONTAINED and short in long
+
+
+def _label(item: CollectedMessage) -> str:
+    if item.message.source is MessageSource.INBOX:
+        return f"inbox:{item.message.message_id}"
+    return item.origin or f"{item.message.source.value}:{item.message.message_id}"
+
+
+def _same_copy(kept: CollectedMessage, item: CollectedMessage, tolerance: timedelta) -> bool:
+    if kept.message.raw_sha256 and kept.message.raw_sha256 == item.message.raw_sha256:
+        return True
+    return (
+        kept.message.sender.lower() == item.message.sender.lower()
+        and abs(kept.message.sent_at - item.message.sent_at) <= tolerance
+    )
+
+
+def _find_inbox_twin(
+    kept: list[CollectedMessage], item: CollectedMessage, tolerance: timedelta
+) -> CollectedMessage | None:
+    sender = item.message.sender.lower()
+    for candidate in kept:
+        if candidate.message.source is MessageSource.INBOX:
+            continue
+        if candidate.message.sender.lower() != sender:
+            continue
+        if abs(candidate.message.sent_at - item.message.sent_at) > tolerance:
+            continue
+        if _bodies_match(candidate.message.body_text, item.message.body_text):
+            return candidate
+    return None
+
+
+def merge_messages(
+    items: Iterable[CollectedMessage], *, tolerance: timedelta = timedelta(minutes=2)
+) -> list[CollectedMessage]:
+    """One ``CollectedMessage`` per real message (see the module doc), oldest first."""
+    ordered = sorted(items, key=lambda i: _PREFERENCE.get(i.message.source, 9))
+    kept: list[CollectedMessage] = []
+    by_id: dict[str, list[CollectedMessage]] = {}
+    for item in ordered:
+        same_id = by_id.get(item.message.message_id, [])
+        twin = next((k for k in same_id if _same_copy(k, item, tolerance)), None)
+        if twin is None and item.message.source is MessageSource.INBOX:
+            twin = _find_inbox_twin(kept, item, tolerance)
+            if twin is not None and twin.message.inbox_tab is None and item.message.inbox_tab is not None:
+                twin.message = twin.message.model_copy(update={"inbox_tab": item.message.inbox_tab})
+        if twin is not None:
+            label = _label(item)
+            if label != _label(twin):
+                twin.also_seen_in.append(label)
+            continue
+        kept.append(item)
+        by_id.setdefault(item.message.message_id, []).append(item)
+    kept.sort(key=lambda i: (i.message.sent_at, i.message.message_id))
+    return kept
+

@@ -1,0 +1,267 @@
+"""The base of every page object: readiness, error translation, navigation, failure snapshots.
+
+``Screen`` is a full page (landmark: its level-1 heading); ``Panel`` is a widget inside one (a
+dialog, a drawer, an expanded region) with a root locator. Both wait with web-first assertions
+(``expect``), never sleeps, and turn Playwright timeouts into the typed errors of
+``pages.errors``: a page that bounced to ``/login?expired=1`` is ``SessionExpired``, a "Something
+went wrong" page is ``ServerError`` (transient), a missing button is ``ElementMissing`` naming what
+the screen has instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Self
+from urllib.parse import urljoin, urlparse
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from pages.errors import (
+    ConnectionLost,
+    ElementMissing,
+    PageError,
+    RateLimited,
+    ScreenNotReached,
+    ServerError,
+    SessionExpired,
+)
+from pages.parsing import zone
+
+__all__ = [
+    "DEFAULT_TIMEOUT_MS",
+    "DEFAULT_TZ",
+    "FailureSnapshot",
+    "Panel",
+    "Screen",
+    "accessible_names",
+    "snapshot_failure",
+]
+
+DEFAULT_TZ = "America/Chicago"
+DEFAULT_TIMEOUT_MS = 10_000
+# An element on a screen that has finished loading is there at once; a short wait only absorbs
+# re-renders. A layout change then fails fast with ElementMissing instead of a long timeout.
+ELEMENT_TIMEOUT_MS = 2_000
+
+LOADING = re.compile(r"^\s*Loading")
+ERROR_HEADING = "Something went wrong"
+RATE_LIMIT_TEXT = re.compile(r"too many requests", re.IGNORECASE)
+_NAMES_JS = """els => els.map(e => (e.getAttribute('aria-label') || e.innerText || e.textContent || '')
+    .replace(/\\s+/g, ' ').trim()).filter(Boolean)"""
+
+
+def accessible_names(scope: Locator, role: str) -> list[str]:
+    """The names of every element of ``role`` in ``scope`` (for 'the screen has ...' messages)."""
+    try:
+        return scope.get_by_role(role).evaluate_all(_NAMES_JS)  # type: ignore[arg-type]
+    except PlaywrightError:
+        return []
+
+
+class _Base:
+    """What screens and panels share: the page, the seller's zone, timeouts, error translation."""
+
+    name: ClassVar[str] = "Seller Center"
+
+    def __init__(self, page: Page, *, tz: str | ZoneInfo = DEFAULT_TZ, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+        self.page = page
+        self.tz = zone(tz)
+        self.timeout = timeout
+        self.error_heading = page.get_by_role("heading", name=ERROR_HEADING)
+        self.login_heading = page.get_by_role("heading", name="Sign in to Seller Center")
+
+    # ----------------------------------------------------------------- diagnosis
+
+    def _raise_if_interrupted(self) -> None:
+        """Raise the error that explains why the screen is not what we expected, if any."""
+        url = self.page.url
+        parsed = urlparse(url)
+        if parsed.path.rstrip("/") in ("/login", "/login/verify"):
+            raise SessionExpired(screen=self.name, url=url)
+        if self.error_heading.count():
+            raise ServerError(f"Seller Center answered 'Something went wrong' on {self.name}.", screen=self.name, url=url)
+        if self.page.get_by_role("heading", name=RATE_LIMIT_TEXT).count():
+            raise RateLimited(None, screen=self.name, url=url)
+
+    def _missing(self, looked_for: str, *, role: str = "button", scope: Locator | None = None) -> ElementMissing:
+        self._raise_if_interrupted()
+        available = accessible_names(scope if scope is not None else self._scope(), role)
+        return ElementMissing(self.name, looked_for, self.page.url, available=available, kind=f"{role}s")
+
+    def _scope(self) -> Locator:
+        return self.page.locator("body")  # CSS: the whole document is the default search scope
+
+    def _require(
+        self,
+        locator: Locator,
+        looked_for: str,
+        *,
+        role: str = "button",
+        scope: Locator | None = None,
+        timeout: float | None = None,
+    ) -> Locator:
+        """``locator`` once visible, or ElementMissing listing the ``role`` elements there are."""
+        try:
+            expect(locator).to_be_visible(timeout=timeout or min(ELEMENT_TIMEOUT_MS, self.timeout))
+        except AssertionError:
+            raise self._missing(looked_for, role=role, scope=scope) from None
+        return locator
+
+    @contextmanager
+    def _translated(self, doing: str) -> Iterator[None]:
+        """Turn Playwright failures inside the block into page errors."""
+        try:
+            yield
+        except PageError:
+            raise
+        except (PlaywrightTimeoutError, AssertionError) as exc:
+            self._raise_if_interrupted()
+            raise ScreenNotReached(self.name, doing, self.page.url) from exc
+        except PlaywrightError as exc:
+            if "net::ERR" in str(exc):
+                raise ConnectionLost(
+                    f"The connection dropped while {doing} on {self.name}.", screen=self.name, url=self.page.url
+                ) from exc
+            raise
+
+    # ----------------------------------------------------------------- navigation
+
+    def _goto(self, path: str) -> None:
+        """Open ``path`` (relative to the current site, or the context's base_url)."""
+        url = urljoin(self.page.url, path) if self.page.url.startswith("http") else path
+        try:
+            response = self.page.goto(url)
+        except PlaywrightError as exc:
+            if "net::ERR" in str(exc):
+                raise ConnectionLost(f"The connection dropped opening {path}.", screen=self.name, url=url) from exc
+            raise
+        if response is None:
+            return
+        if response.status == 429:
+            retry = response.headers.get("retry-after")
+            raise RateLimited(float(retry) if retry and retry.isdigit() else None, screen=self.name, url=response.url)
+        if response.status >= 500:
+            raise ServerError(
+                f"Seller Center answered HTTP {response.status} on {self.name}.",
+                status=response.status,
+                screen=self.name,
+                url=response.url,
+            )
+
+
+class Screen(_Base):
+    """A full Seller Center page; its landmark is the level-1 heading ``heading``."""
+
+    heading: ClassVar[str | re.Pattern[str]] = ""
+    path: ClassVar[str | None] = None
+
+    def __init__(self, page: Page, *, tz: str | ZoneInfo = DEFAULT_TZ, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+        super().__init__(page, tz=tz, timeout=timeout)
+        self.main = page.get_by_role("main")
+        self.landmark = page.get_by_role("heading", level=1, name=self.heading, exact=True)
+        self.loading = page.get_by_role("status").filter(has_text=LOADING)
+
+    def _scope(self) -> Locator:
+        return self.main
+
+    @classmethod
+    def open(cls, page: Page, *, tz: str | ZoneInfo = DEFAULT_TZ, timeout: float = DEFAULT_TIMEOUT_MS) -> Self:
+        """Navigate straight to the screen's URL and wait until it is ready."""
+        screen = cls(page, tz=tz, timeout=timeout)
+        if cls.path is None:  # pragma: no cover - programming error
+            raise TypeError(f"{cls.__name__} has no URL of its own")
+        screen._goto(cls.path)
+        return screen.wait_until_ready()
+
+    def wait_until_ready(self) -> Self:
+        """Expect the landmark and the end of loading; raise the error that explains a failure."""
+        looked_for = f"heading '{self.heading if isinstance(self.heading, str) else self.heading.pattern}'"
+        try:
+            expect(self.landmark.or_(self.login_heading).or_(self.error_heading).first).to_be_visible(
+                timeout=self.timeout
+            )
+        except AssertionError:
+            self._raise_if_interrupted()
+            seen = accessible_names(self.page.locator("body"), "heading")
+            raise ScreenNotReached(
+                self.name, looked_for, self.page.url, seen=f"headings {seen}" if seen else None
+            ) from None
+        self._raise_if_interrupted()
+        try:
+            expect(self.loading).to_have_count(0, timeout=self.timeout)
+            expect(self.main).not_to_have_attribute("aria-busy", "true", timeout=self.timeout)
+        except AssertionError:
+            self._raise_if_interrupted()
+            raise ScreenNotReached(self.name, "the end of loading ('Loading…' still shown)", self.page.url) from None
+        self._raise_if_interrupted()
+        if not self.landmark.count():
+            raise ScreenNotReached(self.name, looked_for, self.page.url)
+        return self
+
+
+class Panel(_Base):
+    """A widget inside a screen (dialog, drawer, expanded region) rooted at ``root``."""
+
+    def __init__(
+        self, page: Page, root: Locator, *, tz: str | ZoneInfo = DEFAULT_TZ, timeout: float = DEFAULT_TIMEOUT_MS
+    ) -> None:
+        super().__init__(page, tz=tz, timeout=timeout)
+        self.root = root
+        self.loading = root.get_by_role("status").filter(has_text=LOADING)
+
+    def _scope(self) -> Locator:
+        return self.root
+
+    def wait_until_ready(self) -> Self:
+        try:
+            expect(self.root).to_be_visible(timeout=self.timeout)
+            expect(self.loading).to_have_count(0, timeout=self.timeout)
+        except AssertionError:
+            self._raise_if_interrupted()
+            raise ScreenNotReached(self.name, f"{self.name} to open and finish loading", self.page.url) from None
+        self._raise_if_interrupted()
+        return self
+
+
+# --------------------------------------------------------------------------- failure snapshots
+
+
+@dataclass(frozen=True)
+class FailureSnapshot:
+    """What the collector keeps when a step fails: files written, and where the browser was."""
+
+    screenshot: Path | None
+    html: Path | None
+    url: str
+
+
+def snapshot_failure(page: Page, folder: str | Path, name: str) -> FailureSnapshot:
+    """Write ``<name>.png`` and ``<name>.html`` of the page into ``folder`` (best effort).
+
+    Called by the collector when a step fails; a page that is already closed still yields the URL.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "failure"
+    screenshot: Path | None = out / f"{stem}.png"
+    html: Path | None = out / f"{stem}.html"
+    try:
+        page.screenshot(path=str(screenshot), full_page=True)
+    except PlaywrightError:
+        screenshot = None
+    try:
+        content = page.content()
+    except PlaywrightError:
+        html = None
+    else:
+        tmp = out / f".{stem}.html.tmp"
+        tmp.write_text(content, encoding="utf-8")
+        tmp.replace(html)  # type: ignore[arg-type]
+    return FailureSnapshot(screenshot=screenshot, html=html, url=page.url)

@@ -1,0 +1,147 @@
+"""Disputes dashboard (``/disputes``) and a case page (``/disputes/<case id>``)."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from playwright.sync_api import Page, expect
+
+from evidence.models import CaseMessage, DisputeCase
+from pages.base import Screen
+from pages.errors import ElementMissing, OrderNotFound
+from pages.parsing import EMPTY, clean, parse_case_status, parse_optional_money, parse_when
+from pages.widgets import Pagination, TableRow, read_dl, read_table
+
+__all__ = ["COLUMNS", "CasePage", "DisputesDashboard"]
+
+COLUMNS = ("Case ID", "PO #", "Type", "Submitted", "Status", "Decision date", "Amount reimbursed")
+NOT_FOUND = re.compile(r"No results found for")
+_CASE_FIELDS = ("PO #", "Type", "Submitted", "Status")
+
+# Reads each message article in one pass: heading (author), time element, body text.
+_MESSAGES_JS = """
+region => [...region.querySelectorAll('article')].map(a => {
+  const text = el => el ? (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim() : '';
+  const h = a.querySelector('h1, h2, h3, h4, h5, h6, [role=heading]');
+  const t = a.querySelector('time');
+  const body = a.querySelector('.body, p');
+  return {author: text(h), time: t ? t.getAttribute('datetime') : null, time_text: text(t),
+          body: body ? (body.innerText || body.textContent || '').trim() : ''};
+})
+"""
+
+
+def _opt(text: str) -> str | None:
+    return None if text in EMPTY else text
+
+
+class DisputesDashboard(Screen):
+    """The table "Disputes" (newest first, paginated), searchable by case ID or PO #."""
+
+    name = "Disputes"
+    heading: ClassVar[str] = "Disputes"
+    path = "/disputes"
+
+    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(page, **kwargs)
+        self.query = page.get_by_role("textbox", name="Search by case ID or PO #")
+        self.search_button = self.main.get_by_role("button", name="Search", exact=True)
+        self.table = page.get_by_role("table", name="Disputes", exact=True)
+        self.pagination = Pagination(self.main, timeout=self.timeout)
+        self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
+
+    def _rows(self) -> list[TableRow]:
+        with self._translated("waiting for the table 'Disputes'"):
+            expect(self.table.or_(self.not_found).first).to_be_visible(timeout=self.timeout)
+        if not self.table.count():
+            return []
+        return read_table(self.table, caption="Disputes", screen=self.name, url=self.page.url, required=COLUMNS).rows
+
+    def _case(self, row: TableRow) -> DisputeCase:
+        decision = _opt(row.text("Decision date"))
+        return DisputeCase(
+            case_id=row.text("Case ID"),
+            po=row.text("PO #"),
+            type=row.text("Type"),
+            submitted_at=parse_when(row.text("Submitted"), self.tz, what="the submission time"),
+            status=parse_case_status(row.text("Status")),
+            decision_at=parse_when(decision, self.tz, what="the decision date") if decision else None,
+            amount_reimbursed=parse_optional_money(row.text("Amount reimbursed"), what="the amount reimbursed"),
+        )
+
+    def read_page(self) -> list[DisputeCase]:
+        return [self._case(r) for r in self._rows()]
+
+    def read_all(self) -> list[DisputeCase]:
+        """Every case on every page (without messages: open a case for those)."""
+        cases = self.read_page()
+        while self.pagination.has_next():
+            with self._translated("turning to the next page"):
+                self.pagination.go_next()
+            self.wait_until_ready()
+            cases.extend(self.read_page())
+        return cases
+
+    def search(self, case_id_or_po: str) -> list[DisputeCase]:
+        """Cases matching a case ID or PO #; ``OrderNotFound`` when there are none."""
+        self._require(self.query, "textbox 'Search by case ID or PO #'", role="textbox").fill(case_id_or_po)
+        self._require(self.search_button, "button 'Search'").click()
+        found = self.table.filter(has_text=case_id_or_po)
+        with self._translated(f"waiting for the search result for {case_id_or_po}"):
+            expect(found.or_(self.not_found).first).to_be_visible(timeout=self.timeout)
+        self.wait_until_ready()
+        if self.not_found.count():
+            raise OrderNotFound(case_id_or_po, screen=self.name, url=self.page.url)
+        return self.read_all()
+
+    def open_case(self, case_id: str) -> CasePage:
+        """Follow the Case ID link (searching for it first when it is not on this page)."""
+        link = self.table.get_by_role("link", name=case_id, exact=True)
+        if not link.count():
+            self.search(case_id)
+        self._require(link, f"link '{case_id}' in the table 'Disputes'", role="link", scope=self.table).click()
+        return CasePage(self.page, case_id, tz=self.tz, timeout=self.timeout).wait_until_ready()
+
+
+class CasePage(Screen):
+    """``/disputes/<case id>``: the case facts and its messages."""
+
+    name = "Dispute case"
+
+    def __init__(self, page: Page, case_id: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.heading = f"Case {case_id}"  # type: ignore[misc]
+        super().__init__(page, **kwargs)
+        self.case_id = case_id
+        self.messages = page.get_by_role("region", name="Messages")
+
+    @classmethod
+    def open_case(cls, page: Page, case_id: str, **kwargs) -> CasePage:  # type: ignore[no-untyped-def]
+        case = cls(page, case_id, **kwargs)
+        case._goto(f"/disputes/{case_id}")
+        return case.wait_until_ready()
+
+    def read(self) -> DisputeCase:
+        fields = read_dl(self.main)
+        missing = [t for t in _CASE_FIELDS if t not in fields]
+        if missing:
+            raise ElementMissing(self.name, f"field {missing[0]!r}", self.page.url, available=list(fields), kind="fields")
+        messages = []
+        if self.messages.count():
+            for m in self.messages.evaluate(_MESSAGES_JS):
+                sent = m["time"] or parse_when(m["time_text"], self.tz, what="the message time")
+                messages.append(CaseMessage(author=clean(m["author"]), sent_at=sent, body=m["body"]))
+        decision = _opt(fields["Decision date"].text) if "Decision date" in fields else None
+        transaction = fields.get("Transaction ID")
+        amount = fields.get("Amount reimbursed")
+        return DisputeCase(
+            case_id=self.case_id,
+            po=fields["PO #"].text,
+            transaction_id=_opt(transaction.text) if transaction else None,
+            type=fields["Type"].text,
+            submitted_at=parse_when(fields["Submitted"].text, self.tz, what="the submission time"),
+            status=parse_case_status(fields["Status"].text),
+            decision_at=parse_when(decision, self.tz, what="the decision date") if decision else None,
+            amount_reimbursed=parse_optional_money(amount.text if amount else None, what="the amount reimbursed"),
+            messages=messages,
+        )

@@ -1,0 +1,217 @@
+"""Seller Center Inbox: the Customer and Walmart tabs, their threads, and one thread's messages.
+
+Messages read here become ``Message`` models with ``source=INBOX``. The Inbox shows no
+Message-ID, so each gets a stable synthetic id (a hash of thread id, sender, time and body): the
+same message read twice gets the same id. The role comes from the sender: the order's relay
+address is the customer; the seller's own addresses (or any non-Walmart sender in a customer
+thread) the seller; a Walmart sender on the Walmart tab is Customer Care.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from playwright.sync_api import Page, expect
+
+from evidence.models import Attachment, InboxTab, Message, MessageSource, Role
+from pages.base import Screen
+from pages.errors import ElementMissing
+from pages.parsing import clean, parse_int, parse_when
+from pages.widgets import Pagination, read_table
+
+__all__ = ["COLUMNS", "InboxPage", "ThreadPage", "ThreadSummary", "find_threads", "message_role", "synthetic_id"]
+
+COLUMNS = ("Subject", "PO #", "Last message", "Messages")
+RELAY = re.compile(r"^[0-9a-f]{32}@relay\.walmart\.com$", re.IGNORECASE)
+_TAB = {InboxTab.CUSTOMER: re.compile(r"^Customer \((\d+)\)$"), InboxTab.WALMART: re.compile(r"^Walmart \((\d+)\)$")}
+
+# One pass over the thread's articles: each message's heading, dl pairs, body and attachments.
+_THREAD_JS = """
+main => [...main.querySelectorAll('article')].map(a => {
+  const text = el => el ? (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim() : '';
+  const fields = {};
+  let term = null;
+  for (const el of a.querySelectorAll('dt, dd')) {
+    if (el.tagName === 'DT') { term = text(el); continue; }
+    const t = el.querySelector('time');
+    fields[term] = {text: text(el), datetime: t ? t.getAttribute('datetime') : null};
+  }
+  const body = a.querySelector('.body');
+  const links = [...a.querySelectorAll('a[href*="/inbox/attachments/"]')];
+  return {
+    sender: text(a.querySelector('h1, h2, h3, h4, h5, h6, [role=heading]')),
+    fields,
+    body: body ? body.textContent : null,
+    attachments: links.map(l => ({filename: text(l), href: l.href})),
+  };
+})
+"""
+
+
+def synthetic_id(thread_id: str, sender: str, sent_iso: str, body: str) -> str:
+    digest = hashlib.sha256("\x1f".join((thread_id, sender.lower(), sent_iso, body)).encode("utf-8")).hexdigest()
+    return f"inbox-{digest[:32]}@sellercenter.invalid"
+
+
+def message_role(sender: str, tab: InboxTab, *, relay: str | None = None, seller_addresses: Iterable[str] = ()) -> Role:
+    address = sender.strip().lower()
+    if relay or RELAY.match(address):
+        return Role.CUSTOMER
+    if address in {a.strip().lower() for a in seller_addresses}:
+        return Role.SELLER
+    walmart = address.endswith("@walmart.com") or address.endswith(".walmart.com")
+    if tab is InboxTab.WALMART and walmart:
+        return Role.WALMART_CUSTOMER_CARE
+    if walmart:
+        return Role.WALMART_SYSTEM
+    return Role.SELLER  # the only other party in a customer or Walmart thread
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    thread_id: str
+    subject: str
+    po: str
+    url: str
+    tab: InboxTab
+    message_count: int
+
+
+class InboxPage(Screen):
+    """``/inbox?tab=customer|walmart``: two tabs with unread counts and the table "Threads"."""
+
+    name = "Inbox"
+    heading: ClassVar[str] = "Inbox"
+    path = "/inbox"
+
+    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(page, **kwargs)
+        self.tabs = {tab: page.get_by_role("tab", name=pattern) for tab, pattern in _TAB.items()}
+        self.table = page.get_by_role("table", name="Threads")
+        self.pagination = Pagination(self.main, timeout=self.timeout)
+
+    def unread_counts(self) -> dict[InboxTab, int]:
+        counts = {}
+        for tab, locator in self.tabs.items():
+            self._require(locator, f"tab '{tab.value} (N)'", role="tab")
+            counts[tab] = int(_TAB[tab].match(clean(locator.inner_text()))[1])  # type: ignore[index]
+        return counts
+
+    def select_tab(self, tab: InboxTab) -> InboxPage:
+        locator = self._require(self.tabs[tab], f"tab '{tab.value} (N)'", role="tab")
+        if locator.get_attribute("aria-selected") != "true":
+            locator.click()
+            with self._translated(f"selecting the {tab.value} tab"):
+                expect(locator).to_have_attribute("aria-selected", "true", timeout=self.timeout)
+        return self.wait_until_ready()
+
+    def _read_page(self, tab: InboxTab) -> list[ThreadSummary]:
+        with self._translated("waiting for the table 'Threads'"):
+            expect(self.table).to_be_visible(timeout=self.timeout)
+        table = read_table(self.table, caption="Threads", screen=self.name, url=self.page.url, required=COLUMNS)
+        out = []
+        for row in table.rows:
+            links = row["Subject"].links
+            if not links:
+                raise ElementMissing(self.name, "the thread link under 'Subject'", self.page.url)
+            href = links[0]["href"]
+            out.append(ThreadSummary(
+                thread_id=href.rstrip("/").rsplit("/", 1)[-1], subject=row.text("Subject"), po=row.text("PO #"),
+                url=href, tab=tab, message_count=parse_int(row.text("Messages"), what="the message count"),
+            ))
+        return out
+
+    def threads(self, tab: InboxTab) -> list[ThreadSummary]:
+        """Every thread of ``tab``, all pages, newest first."""
+        self.select_tab(tab)
+        out = self._read_page(tab)
+        while self.pagination.has_next():
+            with self._translated("turning to the next page"):
+                self.pagination.go_next()
+            self.wait_until_ready()
+            out.extend(self._read_page(tab))
+        return out
+
+    def open_thread(self, thread: ThreadSummary) -> ThreadPage:
+        self._goto(thread.url)
+        return ThreadPage(self.page, thread, tz=self.tz, timeout=self.timeout).wait_until_ready()
+
+
+def find_threads(inbox: InboxPage, po: str) -> list[ThreadSummary]:
+    """The threads about ``po`` on both tabs."""
+    return [t for tab in InboxTab for t in inbox.threads(tab) if t.po == po]
+
+
+class ThreadPage(Screen):
+    """``/inbox/threads/<id>``: heading = subject; one ``article`` per message, oldest first."""
+
+    name = "Inbox thread"
+
+    def __init__(self, page: Page, thread: ThreadSummary, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.heading = thread.subject  # type: ignore[misc]
+        super().__init__(page, **kwargs)
+        self.thread = thread
+        self.articles = self.main.get_by_role("article")
+
+    def read(self, *, seller_addresses: Iterable[str] = (), download_attachments: bool = True) -> list[Message]:
+        """The thread's messages; attachments are fetched (for size, type and hash) unless told not to."""
+        sellers = list(seller_addresses)
+        out = []
+        for raw in self.main.evaluate(_THREAD_JS):
+            fields = raw["fields"]
+            sender = (fields.get("From") or {}).get("text", "")
+            sent = fields.get("Sent") or {}
+            if not sender or not sent:
+                raise ElementMissing(self.name, "fields 'From' and 'Sent' in a message", self.page.url,
+                                     available=list(fields), kind="fields")
+            sent_at = sent.get("datetime") or parse_when(sent["text"], self.tz, what="the message time")
+            relay = (fields.get("Relay address") or {}).get("text")
+            body = raw["body"] if raw["body"] is not None else ""
+            sent_iso = str(sent.get("datetime") or sent["text"])
+            attachments = [self._attachment(a, download_attachments) for a in raw["attachments"]]
+            to = [clean(a) for a in (fields.get("To") or {}).get("text", "").split(",") if clean(a)]
+            out.append(Message(
+                message_id=synthetic_id(self.thread.thread_id, sender, sent_iso, body),
+                source=MessageSource.INBOX,
+                sent_at=sent_at,
+                sender=sender,
+                sender_name=clean(raw["sender"]) or None,
+                recipients=to,
+                subject=self.thread.subject,
+                role=message_role(sender, self.thread.tab, relay=relay, seller_addresses=sellers),
+                body_text=body,
+                attachments=attachments,
+                inbox_tab=self.thread.tab,
+            ))
+        return out
+
+    def attachment_links(self) -> list[tuple[str, str]]:
+        """(filename, URL) of every attachment in the thread, in order."""
+        return [(a["filename"], a["href"]) for raw in self.main.evaluate(_THREAD_JS) for a in raw["attachments"]]
+
+    def download_attachment(self, n: int) -> bytes:
+        """The bytes of the ``n``-th attachment (1-based, thread order), fetched with the session."""
+        links = self.attachment_links()
+        if not 1 <= n <= len(links):
+            raise ElementMissing(self.name, f"attachment {n}", self.page.url, available=[f for f, _ in links], kind="attachments")
+        with self._translated(f"downloading attachment {n}"):
+            response = self.page.request.get(links[n - 1][1])
+        if not response.ok:
+            raise ElementMissing(self.name, f"attachment {n} (HTTP {response.status})", self.page.url)
+        return response.body()
+
+    def _attachment(self, link: dict[str, str], download: bool) -> Attachment:
+        if not download:
+            return Attachment(filename=link["filename"], media_type="application/octet-stream", size=0)
+        with self._translated(f"downloading {link['filename']}"):
+            response = self.page.request.get(link["href"])
+        if not response.ok:
+            raise ElementMissing(self.name, f"attachment '{link['filename']}' (HTTP {response.status})", self.page.url)
+        data = response.body()
+        media = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+        return Attachment(filename=link["filename"], media_type=media, size=len(data),
+                          sha256=hashlib.sha256(data).hexdigest())

@@ -1,0 +1,221 @@
+"""Payments (2022 layout): Analytics & Reports > Payments > Search Transactions.
+
+Search by PO # -> one result row -> the arrow at the far right expands the order's transaction
+history -> the amount under NET PAYABLE opens "Transaction details" with the dispute area
+(docs/screens.md, "Payments"). Columns are read by header name, never by position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from playwright.sync_api import Locator, Page, expect
+
+from evidence.models import Layout, Money, RefundDetail, Transaction
+from pages.base import Panel, Screen
+from pages.details import read_breakdown, refund_from_fields
+from pages.dispute_area import BUTTON_PAYMENTS, DisputeArea
+from pages.errors import ElementMissing, OrderNotFound, OrderTooOld, ScreenNotReached
+from pages.parsing import EMPTY, parse_int, parse_line_numbers, parse_money, parse_transaction_type, parse_when
+from pages.widgets import Table, read_dl, read_table
+
+__all__ = [
+    "HISTORY_COLUMNS",
+    "RESULT_COLUMNS",
+    "OrderSummary",
+    "PaymentsPage",
+    "ResultRow",
+    "SearchTransactionsTab",
+    "TransactionDetailsDialog",
+    "TransactionHistory",
+]
+
+RESULT_COLUMNS = ("PO #", "Customer order #", "Order date", "Items", "NET PAYABLE")
+HISTORY_COLUMNS = ("Date", "Transaction type", "Description", "Line", "NET PAYABLE")
+NOT_FOUND = re.compile(r"No results found for")
+TOO_OLD = re.compile(r"is older than \d+ days")
+
+
+class PaymentsPage(Screen):
+    """``/payments``: tabs "Statements" and "Search Transactions"."""
+
+    name = "Payments"
+    heading: ClassVar[str] = "Payments"
+    path = "/payments"
+
+    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(page, **kwargs)
+        self.tabs = page.get_by_role("tablist")
+        self.statements_tab = page.get_by_role("tab", name="Statements")
+        self.search_tab = page.get_by_role("tab", name="Search Transactions")
+
+    def open_search(self) -> SearchTransactionsTab:
+        """Select the "Search Transactions" tab."""
+        self._require(self.search_tab, "tab 'Search Transactions'", role="tab").click()
+        return SearchTransactionsTab(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
+
+
+class SearchTransactionsTab(Screen):
+    """``/payments?tab=search``: search by PO # or customer order #."""
+
+    name = "Payments > Search Transactions"
+    heading: ClassVar[str] = "Payments"
+    path = "/payments?tab=search"
+
+    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(page, **kwargs)
+        self.query = page.get_by_role("textbox", name="PO # or customer order #")
+        self.search_button = self.main.get_by_role("button", name="Search", exact=True)
+        self.results = page.get_by_role("table", name="Search results")
+        self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
+        self.too_old = page.get_by_role("status").filter(has_text=TOO_OLD)
+
+    def wait_until_ready(self) -> SearchTransactionsTab:
+        super().wait_until_ready()
+        self._require(self.query, "textbox 'PO # or customer order #'", role="textbox", timeout=self.timeout)
+        return self
+
+    def search(self, number: str) -> ResultRow:
+        """Search one PO / customer order number; its single result row, or a typed error."""
+        self._require(self.query, "textbox 'PO # or customer order #'", role="textbox").fill(number)
+        self._require(self.search_button, "button 'Search'").click()
+        found = self.results.filter(has_text=number)
+        with self._translated(f"waiting for the search result for {number}"):
+            expect(found.or_(self.not_found).or_(self.too_old).first).to_be_visible(timeout=self.timeout)
+            expect(self.loading).to_have_count(0, timeout=self.timeout)
+        if self.too_old.count():
+            raise OrderTooOld(number, screen=self.name, url=self.page.url)
+        if self.not_found.count():
+            raise OrderNotFound(number, screen=self.name, url=self.page.url)
+        table = read_table(self.results, caption="Search results", screen=self.name, url=self.page.url, required=RESULT_COLUMNS)
+        rows = [r for r in table.rows if number in (r.text("PO #"), r.text("Customer order #"))]
+        if not rows:
+            raise OrderNotFound(number, screen=self.name, url=self.page.url)
+        po = rows[0].text("PO #")
+        arrow = self.page.get_by_role("button", name=f"Show transactions for PO {po}", exact=True)
+        root = self.results.get_by_role("row").filter(has=arrow)
+        return ResultRow(root, table, rows[0].index, tz=self.tz, timeout=self.timeout)
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """One result row of Search Transactions."""
+
+    po: str
+    customer_order_number: str | None
+    order_date: datetime
+    items: int
+    net_payable: Money
+
+
+class ResultRow(Panel):
+    """A row of "Search results" (``root`` is the row); ``expand()`` shows its transactions."""
+
+    name = "Payments > Search Transactions (result row)"
+
+    def __init__(self, root: Locator, table: Table, index: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(root.page, root, **kwargs)
+        self._row = table.rows[index]
+        self.po = self._row.text("PO #")
+        self.arrow = root.get_by_role("button", name=f"Show transactions for PO {self.po}", exact=True)
+
+    def read(self) -> OrderSummary:
+        co = self._row.text("Customer order #")
+        return OrderSummary(
+            po=self.po,
+            customer_order_number=None if co in EMPTY else co,
+            order_date=parse_when(self._row.text("Order date"), self.tz, what="the order date"),
+            items=parse_int(self._row.text("Items"), what="the item count"),
+            net_payable=parse_money(self._row.text("NET PAYABLE"), what="NET PAYABLE"),
+        )
+
+    def expand(self) -> TransactionHistory:
+        """Click the arrow at the far right; the order's transactions appear below the row."""
+        self._require(self.arrow, f"button 'Show transactions for PO {self.po}'", scope=self.root).click()
+        history = TransactionHistory(self.page, self.po, tz=self.tz, timeout=self.timeout)
+        return history.wait_until_ready()
+
+
+class TransactionHistory(Panel):
+    """The table "Transactions for PO <po>": every transaction on the order to date."""
+
+    name = "Payments > transaction history"
+
+    def __init__(self, page: Page, po: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.caption = f"Transactions for PO {po}"
+        super().__init__(page, page.get_by_role("table", name=self.caption, exact=True), **kwargs)
+        self.po = po
+
+    def _table(self) -> Table:
+        return read_table(self.root, caption=self.caption, screen=self.name, url=self.page.url, required=HISTORY_COLUMNS)
+
+    def read(self) -> list[Transaction]:
+        out = []
+        for row in self._table().rows:
+            cell = row["NET PAYABLE"]
+            ids = [b["tid"] for b in cell.buttons if b.get("tid")]
+            if not ids:
+                raise ElementMissing(
+                    self.name, "the amount button (with its transaction id) under NET PAYABLE", self.page.url,
+                    available=[str(b.get("name")) for b in cell.buttons], kind="buttons",
+                )
+            lines = parse_line_numbers(row.text("Line"))
+            out.append(
+                Transaction(
+                    transaction_id=str(ids[0]),
+                    po=self.po,
+                    type=parse_transaction_type(row.text("Transaction type")),
+                    description=row.text("Description"),
+                    posted_at=parse_when(row.text("Date"), self.tz, what="the transaction date"),
+                    net_payable=parse_money(cell.text, what="NET PAYABLE"),
+                    line_number=lines[0] if len(lines) == 1 else None,
+                )
+            )
+        return out
+
+    def open_details(self, transaction_id: str) -> TransactionDetailsDialog:
+        """Click the NET PAYABLE amount of ``transaction_id``; the details dialog opens."""
+        # CSS: the contract names a transaction only by this attribute on its amount button.
+        button = self.root.locator(f'button[data-transaction-id="{transaction_id}"]')
+        if not button.count():
+            self._table()  # a moved/renamed column is the likelier cause: report that first
+            raise self._missing(f"amount button for transaction {transaction_id} under NET PAYABLE", scope=self.root)
+        button.click()
+        return TransactionDetailsDialog(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
+
+
+class TransactionDetailsDialog(Panel):
+    """The ``dialog`` "Transaction details" with the dispute area under NET PAYABLE."""
+
+    name = "Transaction details"
+
+    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(page, page.get_by_role("dialog", name="Transaction details"), **kwargs)
+        self.close_button = self.root.get_by_role("button", name="Close", exact=True)
+        self.dispute_area = DisputeArea(
+            page, self.root, button_name=BUTTON_PAYMENTS, screen=self.name, tz=self.tz, timeout=self.timeout
+        )
+
+    def wait_until_ready(self) -> TransactionDetailsDialog:
+        super().wait_until_ready()
+        with self._translated("waiting for the transaction facts"):
+            expect(self.root.get_by_text("Transaction ID", exact=True)).to_be_visible(timeout=self.timeout)
+        return self
+
+    def read(self) -> RefundDetail:
+        fields = read_dl(self.root)
+        breakdown = read_breakdown(self.root, screen=self.name, url=self.page.url, timeout=self.timeout)
+        return refund_from_fields(
+            fields, po=None, breakdown=breakdown, dispute=self.dispute_area.read(),
+            layout=Layout.PAYMENTS_2022, tz=self.tz, screen=self.name, url=self.page.url,
+        )
+
+    def close(self) -> None:
+        self._require(self.close_button, "button 'Close'", scope=self.root).click()
+        try:
+            expect(self.root).to_be_hidden(timeout=self.timeout)
+        except AssertionError:
+            raise ScreenNotReached(self.name, "the dialog to close", self.page.url) from None

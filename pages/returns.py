@@ -1,0 +1,155 @@
+"""Returns dashboard: search PO/RMA/CO > row arrow > the region "Return <rma>" > "Payment details".
+
+The later layout files Customer Care refund disputes from here ("Dispute this return"). A return
+row with its expanded details becomes ``ReturnInfo``; the "Payment details" give the refund's
+transaction id, amount and dispute area (docs/screens.md, "Returns dashboard").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from playwright.sync_api import Page, expect
+
+from evidence.models import ReturnInfo, TrackingEvent
+from pages.base import Panel, Screen
+from pages.dispute_area import BUTTON_RETURNS, DisputeArea
+from pages.errors import ElementMissing, OrderNotFound, OrderTooOld
+from pages.parsing import (
+    EMPTY,
+    parse_bool,
+    parse_channel,
+    parse_line_numbers,
+    parse_optional_money,
+    parse_refund_channel,
+    parse_when,
+)
+from pages.widgets import Pagination, TableRow, read_dl, read_table
+
+__all__ = ["COLUMNS", "ReturnDetails", "ReturnsDashboard"]
+
+COLUMNS = ("RMA #", "PO #", "Customer order #", "Return date", "Channel", "Reason", "Refund amount")
+EVENT_COLUMNS = ("Time", "Status", "Location")
+NOT_FOUND = re.compile(r"No results found for")
+TOO_OLD = re.compile(r"is older than \d+ days")
+
+
+def _opt(text: str | None) -> str | None:
+    return None if text is None or text in EMPTY else text
+
+
+class ReturnsDashboard(Screen):
+    """``/returns``: the table "Returns" (paginated)."""
+
+    name = "Returns"
+    heading: ClassVar[str] = "Returns"
+    path = "/returns"
+
+    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(page, **kwargs)
+        self.query = page.get_by_role("textbox", name="Search by PO, RMA or customer order #")
+        self.search_button = self.main.get_by_role("button", name="Search", exact=True)
+        self.table = page.get_by_role("table", name="Returns", exact=True)
+        self.pagination = Pagination(self.main, timeout=self.timeout)
+        self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
+        self.too_old = page.get_by_role("status").filter(has_text=TOO_OLD)
+
+    def _rows(self) -> list[TableRow]:
+        with self._translated("waiting for the table 'Returns'"):
+            expect(self.table.or_(self.not_found).or_(self.too_old).first).to_be_visible(timeout=self.timeout)
+        if not self.table.count():
+            return []
+        return read_table(self.table, caption="Returns", screen=self.name, url=self.page.url, required=COLUMNS).rows
+
+    def search(self, number: str) -> list[TableRow]:
+        """Search a PO, RMA or customer order number: the matching rows, or a typed error."""
+        self._require(self.query, "textbox 'Search by PO, RMA or customer order #'", role="textbox").fill(number)
+        self._require(self.search_button, "button 'Search'").click()
+        found = self.table.filter(has_text=number)
+        with self._translated(f"waiting for the search result for {number}"):
+            expect(found.or_(self.not_found).or_(self.too_old).first).to_be_visible(timeout=self.timeout)
+        self.wait_until_ready()
+        if self.too_old.count():
+            raise OrderTooOld(number, screen=self.name, url=self.page.url)
+        if self.not_found.count():
+            raise OrderNotFound(number, screen=self.name, url=self.page.url)
+        rows = []
+        while True:
+            rows.extend(r for r in self._rows() if number in (r.text("PO #"), r.text("Customer order #"), r.text("RMA #")))
+            if not self.pagination.has_next():
+                break
+            with self._translated("turning to the next page"):
+                self.pagination.go_next()
+            self.wait_until_ready()
+        if not rows:
+            raise OrderNotFound(number, screen=self.name, url=self.page.url)
+        return rows
+
+    def open_return(self, row: TableRow) -> ReturnDetails:
+        """Click "Show details for RMA <rma>"; the region "Return <rma>" opens below the row."""
+        rma = row.text("RMA #")
+        arrow = self.table.get_by_role("button", name=f"Show details for RMA {rma}", exact=True)
+        self._require(arrow, f"button 'Show details for RMA {rma}'", scope=self.table).click()
+        return ReturnDetails(self.page, row, tz=self.tz, timeout=self.timeout).wait_until_ready()
+
+
+class ReturnDetails(Panel):
+    """The ``region`` "Return <rma>": reason, channels, tracking events, "Payment details"."""
+
+    name = "Returns > return details"
+
+    def __init__(self, page: Page, row: TableRow, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.row = row
+        self.rma = row.text("RMA #")
+        super().__init__(page, page.get_by_role("region", name=f"Return {self.rma}", exact=True), **kwargs)
+        self.events = self.root.get_by_role("table", name="Tracking events")
+        self.payment = self.root.get_by_role("region", name="Payment details")
+        self.dispute_area = DisputeArea(
+            page, self.payment, button_name=BUTTON_RETURNS, screen=self.name, tz=self.tz, timeout=self.timeout
+        )
+
+    def wait_until_ready(self) -> ReturnDetails:
+        super().wait_until_ready()
+        with self._translated("waiting for 'Payment details'"):
+            expect(self.payment).to_be_visible(timeout=self.timeout)
+        return self
+
+    def refund_transaction_id(self) -> str | None:
+        field = read_dl(self.payment).get("Transaction ID")
+        return _opt(field.text) if field else None
+
+    def read(self) -> ReturnInfo:
+        fields = read_dl(self.root)
+        if "Channel" not in fields:
+            raise ElementMissing(self.name, "field 'Channel'", self.page.url, available=list(fields), kind="fields")
+        events = []
+        if self.events.count():
+            table = read_table(self.events, caption="Tracking events", screen=self.name, url=self.page.url,
+                               required=EVENT_COLUMNS)
+            for r in table.rows:
+                iso = r["Time"].times[0] if r["Time"].times else None
+                events.append(TrackingEvent(
+                    time=iso if iso else parse_when(r.text("Time"), self.tz, what="the tracking time"),
+                    status=r.text("Status"),
+                    location=_opt(r.text("Location")),
+                ))
+        refund_channel = fields.get("Refund channel")
+        keep_it = fields.get("Keep it")
+        lines = fields.get("Lines")
+        amount = fields.get("Refund amount")
+        return ReturnInfo(
+            rma=self.rma,
+            po=self.row.text("PO #"),
+            customer_order_number=_opt(self.row.text("Customer order #")),
+            created_at=parse_when(self.row.text("Return date"), self.tz, what="the return date"),
+            channel=parse_channel(fields["Channel"].text),
+            reason_code=_opt(fields["Reason code"].text) if "Reason code" in fields else None,
+            reason=_opt(fields["Return reason"].text) if "Return reason" in fields else _opt(self.row.text("Reason")),
+            refund_channel=parse_refund_channel(refund_channel.text) if refund_channel else None,
+            keep_it=parse_bool(keep_it.text) if keep_it else False,
+            line_numbers=parse_line_numbers(lines.text) if lines else [],
+            tracking_events=events,
+            refund_amount=parse_optional_money(amount.text if amount else self.row.text("Refund amount")),
+            dispute=self.dispute_area.read() if self.payment.count() else None,
+        )

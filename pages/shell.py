@@ -1,0 +1,110 @@
+"""The shell every signed-in screen shares: main navigation, Inbox unread count, session state.
+
+``Shell`` is what sign-in returns; its verbs open each dashboard the way a person would (through
+the ``navigation`` "Main") and return that screen's page object, ready.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Page, expect
+
+from pages.base import DEFAULT_TIMEOUT_MS, DEFAULT_TZ, _Base
+from pages.errors import ElementMissing, ScreenNotReached, SessionExpired
+
+from pages.disputes import DisputesDashboard
+from pages.inbox import InboxPage
+from pages.payments import PaymentsPage
+from pages.returns import ReturnsDashboard
+from pages.transactions import TransactionsDashboard
+
+if TYPE_CHECKING:
+    from pages.login import LoginPage
+
+__all__ = ["Shell", "session_expired"]
+
+_INBOX = re.compile(r"^Inbox, (\d+) unread$")
+
+
+def session_expired(page: Page) -> bool:
+    """True when the browser sits on the login page the site bounces expired sessions to."""
+    parsed = urlparse(page.url)
+    return parsed.path.rstrip("/") == "/login" and parse_qs(parsed.query).get("expired") == ["1"]
+
+
+class Shell(_Base):
+    """The ``header`` with the ``navigation`` "Main"."""
+
+    name = "Seller Center navigation"
+
+    def __init__(self, page: Page, *, tz: str | ZoneInfo = DEFAULT_TZ, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+        super().__init__(page, tz=tz, timeout=timeout)
+        self.nav = page.get_by_role("navigation", name="Main")
+        self.analytics = self.nav.get_by_role("button", name="Analytics & Reports")
+        self.payments_link = page.get_by_role("menu").get_by_role("menuitem", name="Payments").or_(
+            page.get_by_role("link", name="Payments", exact=True)
+        )
+        self.transactions_link = self.nav.get_by_role("link", name="Transactions", exact=True)
+        self.returns_link = self.nav.get_by_role("link", name="Returns", exact=True)
+        self.disputes_link = self.nav.get_by_role("link", name="Disputes", exact=True)
+        self.inbox_link = self.nav.get_by_role("link", name=_INBOX)
+        self.help_link = self.nav.get_by_role("link", name="Help", exact=True)
+        self.sign_out_button = page.get_by_role("button", name="Sign out")
+
+    def _scope(self):  # type: ignore[no-untyped-def]
+        return self.nav
+
+    def wait_until_ready(self) -> Shell:
+        try:
+            expect(self.nav).to_be_visible(timeout=self.timeout)
+        except AssertionError:
+            self._raise_if_interrupted()
+            raise ScreenNotReached(self.name, "navigation 'Main'", self.page.url) from None
+        return self
+
+    def check_session(self) -> None:
+        """Raise ``SessionExpired`` when the site has bounced to the expired-session login."""
+        if session_expired(self.page):
+            raise SessionExpired(screen=self.name, url=self.page.url)
+
+    def inbox_unread(self) -> int:
+        """N from the link "Inbox, N unread" (unread messages of the last 15 days)."""
+        link = self._require(self.inbox_link, "link 'Inbox, N unread'", role="link", scope=self.nav)
+        match = _INBOX.match(" ".join((link.get_attribute("aria-label") or link.inner_text()).split()))
+        if not match:
+            raise ElementMissing(self.name, "link 'Inbox, N unread'", self.page.url, available=[link.inner_text()])
+        return int(match[1])
+
+    def _kw(self) -> dict:  # type: ignore[type-arg]
+        return {"tz": self.tz, "timeout": self.timeout}
+
+    def go_payments(self) -> PaymentsPage:
+        self._require(self.analytics, "button 'Analytics & Reports'", scope=self.nav).click()
+        self._require(self.payments_link.first, "link 'Payments' in the Analytics & Reports menu", role="link").click()
+        return PaymentsPage(self.page, **self._kw()).wait_until_ready()
+
+    def go_transactions(self) -> TransactionsDashboard:
+        self._require(self.transactions_link, "link 'Transactions'", role="link").click()
+        return TransactionsDashboard(self.page, **self._kw()).wait_until_ready()
+
+    def go_returns(self) -> ReturnsDashboard:
+        self._require(self.returns_link, "link 'Returns'", role="link").click()
+        return ReturnsDashboard(self.page, **self._kw()).wait_until_ready()
+
+    def go_disputes(self) -> DisputesDashboard:
+        self._require(self.disputes_link, "link 'Disputes'", role="link").click()
+        return DisputesDashboard(self.page, **self._kw()).wait_until_ready()
+
+    def go_inbox(self) -> InboxPage:
+        self._require(self.inbox_link, "link 'Inbox, N unread'", role="link").click()
+        return InboxPage(self.page, **self._kw()).wait_until_ready()
+
+    def sign_out(self) -> LoginPage:
+        from pages.login import LoginPage
+
+        self._require(self.sign_out_button, "button 'Sign out'").click()
+        return LoginPage(self.page, **self._kw()).wait_until_ready()

@@ -1,0 +1,211 @@
+"""Transactions dashboard (2024 layout): search, the row "..." menu, the details drawer, scanning.
+
+Search PO/CO > row "More actions for <id>" > "View details" > drawer "Transaction details" with
+"Order details" and "Refund details" (docs/screens.md). ``scan_refunds`` walks the whole
+dashboard newest first for the collector's ``--scan-since``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import ClassVar
+
+from playwright.sync_api import Page, expect
+
+from evidence.models import Layout, Order, RefundDetail, Transaction, TransactionType
+from pages.base import Panel, Screen
+from pages.details import read_breakdown, refund_from_fields
+from pages.dispute_area import BUTTON_TRANSACTIONS, DisputeArea
+from pages.errors import ElementMissing, OrderNotFound, OrderTooOld, ScreenNotReached
+from pages.parsing import EMPTY, parse_money, parse_transaction_type, parse_when
+from pages.widgets import Pagination, TableRow, read_dl, read_table
+
+__all__ = ["COLUMNS", "TYPE_LABELS", "TransactionDrawer", "TransactionsDashboard"]
+
+COLUMNS = ("Date", "PO #", "Customer order #", "Transaction type", "Amount", "Actions")
+TYPE_LABELS = {
+    TransactionType.SALE: "Sale",
+    TransactionType.REFUND: "Refund",
+    TransactionType.CUSTOMER_CARE_REFUND: "Walmart Customer Care refund",
+    TransactionType.ADJUSTMENT: "Adjustment",
+    TransactionType.REVERSAL: "Reversal",
+}
+_MORE = re.compile(r"^More actions for (?P<id>.+)$")
+NOT_FOUND = re.compile(r"No results found for")
+TOO_OLD = re.compile(r"is older than \d+ days")
+
+
+class TransactionsDashboard(Screen):
+    """``/transactions``: the table "Transactions", newest first, paginated."""
+
+    name = "Transactions"
+    heading: ClassVar[str] = "Transactions"
+    path = "/transactions"
+
+    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(page, **kwargs)
+        self.query = page.get_by_role("textbox", name="Search by PO or customer order #")
+        self.search_button = self.main.get_by_role("button", name="Search", exact=True)
+        self.type_filter = page.get_by_role("combobox", name="Transaction type")
+        self.table = page.get_by_role("table", name="Transactions", exact=True)
+        self.pagination = Pagination(self.main, timeout=self.timeout)
+        self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
+        self.too_old = page.get_by_role("status").filter(has_text=TOO_OLD)
+
+    # ----------------------------------------------------------------- reading rows
+
+    def _rows(self) -> list[TableRow]:
+        with self._translated("waiting for the table 'Transactions'"):
+            expect(self.table.or_(self.not_found).or_(self.too_old).first).to_be_visible(timeout=self.timeout)
+        if not self.table.count():
+            return []
+        return read_table(self.table, caption="Transactions", screen=self.name, url=self.page.url, required=COLUMNS).rows
+
+    def _transaction(self, row: TableRow) -> Transaction:
+        names = [str(b.get("name")) for b in row["Actions"].buttons]
+        ids = [m["id"] for m in (_MORE.match(n) for n in names) if m]
+        if not ids:
+            raise ElementMissing(self.name, "button 'More actions for <transaction id>'", self.page.url,
+                                 available=names, kind="buttons")
+        type_text = row.text("Transaction type")
+        return Transaction(
+            transaction_id=ids[0],
+            po=row.text("PO #"),
+            type=parse_transaction_type(type_text),
+            description=type_text,  # this layout has no description column: the type label stands in
+            posted_at=parse_when(row.text("Date"), self.tz, what="the transaction date"),
+            net_payable=parse_money(row.text("Amount"), what="the amount"),
+        )
+
+    def read_page(self) -> list[Transaction]:
+        """The transactions on the page shown now."""
+        return [self._transaction(r) for r in self._rows()]
+
+    def read_all(self) -> list[Transaction]:
+        """Every page of the current listing, newest first."""
+        out = self.read_page()
+        while self.pagination.has_next():
+            self.next_page()
+            out.extend(self.read_page())
+        return out
+
+    def next_page(self) -> TransactionsDashboard:
+        with self._translated("turning to the next page"):
+            self.pagination.go_next()
+        return self.wait_until_ready()
+
+    # ----------------------------------------------------------------- verbs
+
+    def search(self, number: str) -> list[Transaction]:
+        """Search one PO / customer order number: its transactions (every page), or a typed error."""
+        self._require(self.query, "textbox 'Search by PO or customer order #'", role="textbox").fill(number)
+        self._require(self.search_button, "button 'Search'").click()
+        found = self.table.filter(has_text=number)
+        with self._translated(f"waiting for the search result for {number}"):
+            expect(found.or_(self.not_found).or_(self.too_old).first).to_be_visible(timeout=self.timeout)
+        self.wait_until_ready()
+        if self.too_old.count():
+            raise OrderTooOld(number, screen=self.name, url=self.page.url)
+        if self.not_found.count():
+            raise OrderNotFound(number, screen=self.name, url=self.page.url)
+        return self.read_all()
+
+    def filter_type(self, label: str) -> TransactionsDashboard:
+        """Pick a "Transaction type" option ("All", "Sale", "Walmart Customer Care refund", ...)."""
+        self._require(self.type_filter, "combobox 'Transaction type'", role="combobox").select_option(label=label)
+        with self._translated(f"filtering by '{label}'"):
+            if label != "All":
+                for other in set(TYPE_LABELS.values()) - {label}:
+                    expect(self.table.get_by_role("cell", name=other, exact=True)).to_have_count(0, timeout=self.timeout)
+        return self.wait_until_ready()
+
+    def scan_refunds(
+        self, since: datetime, types: Iterable[TransactionType] = (TransactionType.CUSTOMER_CARE_REFUND,)
+    ) -> Iterator[Transaction]:
+        """Transactions of ``types`` posted at or after ``since``, newest first, across pages.
+
+        Filters by type on the site when one type is asked for; stops at the first older row.
+        """
+        wanted = set(types)
+        self.filter_type(TYPE_LABELS[next(iter(wanted))] if len(wanted) == 1 else "All")
+        while True:
+            for txn in self.read_page():
+                if txn.posted_at < since:
+                    return
+                if txn.type in wanted:
+                    yield txn
+            if not self.pagination.has_next():
+                return
+            self.next_page()
+
+    def open_details(self, transaction_id: str) -> TransactionDrawer:
+        """Row "..." menu > "View details": the drawer "Transaction details"."""
+        more = self.table.get_by_role("button", name=f"More actions for {transaction_id}", exact=True)
+        self._require(more, f"button 'More actions for {transaction_id}'", scope=self.table).click()
+        item = self.page.get_by_role("menu").get_by_role("menuitem", name="View details")
+        self._require(item, "menuitem 'View details'", role="menuitem", scope=self.page.locator("body")).click()
+        return TransactionDrawer(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
+
+
+class TransactionDrawer(Panel):
+    """The drawer (``dialog`` "Transaction details") with "Order details" and "Refund details"."""
+
+    name = "Transactions > Transaction details"
+
+    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(page, page.get_by_role("dialog", name="Transaction details"), **kwargs)
+        self.order_region = self.root.get_by_role("region", name="Order details")
+        self.refund_region = self.root.get_by_role("region", name="Refund details")
+        self.close_button = self.root.get_by_role("button", name="Close", exact=True)
+        self.dispute_area = DisputeArea(
+            page, self.refund_region, button_name=BUTTON_TRANSACTIONS, screen=self.name, tz=self.tz,
+            timeout=self.timeout,
+        )
+
+    def wait_until_ready(self) -> TransactionDrawer:
+        super().wait_until_ready()
+        with self._translated("waiting for 'Order details' and 'Refund details'"):
+            expect(self.order_region).to_be_visible(timeout=self.timeout)
+            expect(self.refund_region).to_be_visible(timeout=self.timeout)
+        return self
+
+    def read_order(self) -> Order:
+        """The "Order details" facts. Lines and tracking are shown as text only (not modelled here)."""
+        fields = read_dl(self.order_region)
+        for term in ("PO #", "Order date"):
+            if term not in fields:
+                raise ElementMissing(self.name, f"field '{term}' in 'Order details'", self.page.url,
+                                     available=list(fields), kind="fields")
+        co = fields.get("Customer order #")
+        customer = fields.get("Customer")
+        return Order(
+            po=fields["PO #"].text,
+            customer_order_number=co.text if co and co.text not in EMPTY else None,
+            order_date=parse_when(fields["Order date"].text, self.tz, what="the order date"),
+            customer_name=customer.text if customer and customer.text not in EMPTY else None,
+        )
+
+    def order_text(self) -> dict[str, str]:
+        """Every "Order details" field as shown (lines and tracking included), for the record."""
+        return {k: v.text for k, v in read_dl(self.order_region).items()}
+
+    def read(self) -> RefundDetail:
+        fields = read_dl(self.refund_region)
+        po = read_dl(self.order_region).get("PO #")
+        customer_order = read_dl(self.order_region).get("Customer order #")
+        if customer_order and "Customer order #" not in fields:
+            fields["Customer order #"] = customer_order
+        breakdown = read_breakdown(self.refund_region, screen=self.name, url=self.page.url, timeout=self.timeout)
+        return refund_from_fields(
+            fields, po=po.text if po else None, breakdown=breakdown, dispute=self.dispute_area.read(),
+            layout=Layout.TRANSACTIONS_2024, tz=self.tz, screen=self.name, url=self.page.url,
+        )
+
+    def close(self) -> None:
+        self._require(self.close_button, "button 'Close'", scope=self.root).click()
+        try:
+            expect(self.root).to_be_hidden(timeout=self.timeout)
+        except AssertionError:
+            raise ScreenNotReached(self.name, "the drawer to close", self.page.url) from None

@@ -1,0 +1,158 @@
+"""Reading the building blocks screens share: tables by header name, description lists, pagination.
+
+Tables are read in one round trip per table (a small script walks the rows and returns the text
+of each cell with its buttons, links and ``time`` elements); the Python side then maps cells to
+columns **by header name** and checks that the columns it needs are there. When a release moves
+NET PAYABLE from last to second, reading by name still gives the right values; when it renames a
+column, ``ElementMissing`` lists the columns the table has now.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from playwright.sync_api import Locator, expect
+
+from pages.errors import ElementMissing
+from pages.parsing import clean
+
+__all__ = ["Cell", "DlField", "Pagination", "Table", "TableRow", "read_dl", "read_table"]
+
+# A script, not locators: reading a 10x8 table cell by cell would be ~80 round trips to the browser.
+_TABLE_JS = """
+table => {
+  const text = el => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const cell = td => ({
+    text: text(td),
+    buttons: [...td.querySelectorAll('button')].map(b => ({
+      name: (b.getAttribute('aria-label') || text(b)), tid: b.getAttribute('data-transaction-id')})),
+    links: [...td.querySelectorAll('a[href]')].map(a => ({name: (a.getAttribute('aria-label') || text(a)),
+      href: a.href})),
+    times: [...td.querySelectorAll('time')].map(t => t.getAttribute('datetime')),
+  });
+  const rows = [...table.rows];
+  const headRow = table.tHead && table.tHead.rows.length ? table.tHead.rows[0]
+      : rows.find(r => [...r.cells].every(c => c.tagName === 'TH'));
+  const headers = headRow ? [...headRow.cells].map(text) : [];
+  const body = rows.filter(r => r !== headRow && !(r.parentElement && r.parentElement.tagName === 'THEAD'));
+  return {headers, rows: body.map(r => [...r.cells].map(cell))};
+}
+"""
+
+# A script again: dt/dd pairs have no role that names the pair, so they are read in one pass.
+_DL_JS = """
+root => {
+  const text = el => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const out = [];
+  for (const dl of root.querySelectorAll('dl')) {
+    let term = null;
+    for (const el of dl.querySelectorAll('dt, dd')) {
+      if (el.tagName === 'DT') { term = text(el); continue; }
+      if (term === null) continue;
+      const t = el.querySelector('time');
+      const a = [...el.querySelectorAll('a[href]')].map(x => ({name: text(x), href: x.href}));
+      out.push({term, text: text(el), datetime: t ? t.getAttribute('datetime') : null, links: a});
+    }
+  }
+  return out;
+}
+"""
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    buttons: list[dict[str, str | None]] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)
+    times: list[str | None] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    index: int
+    cells: dict[str, Cell]
+
+    def __getitem__(self, column: str) -> Cell:
+        return self.cells[column]
+
+    def text(self, column: str) -> str:
+        return self.cells[column].text
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str
+    headers: list[str]
+    rows: list[TableRow]
+
+
+def read_table(
+    table: Locator, *, caption: str, screen: str, url: str, required: Iterable[str] = ()
+) -> Table:
+    """Read ``table`` (already visible) and check it has every ``required`` column."""
+    data = table.evaluate(_TABLE_JS)
+    headers = [clean(h) for h in data["headers"]]
+    missing = [c for c in required if c not in headers]
+    if missing:
+        raise ElementMissing(
+            screen,
+            f"column {', '.join(repr(m) for m in missing)} in table '{caption}'",
+            url,
+            available=[h for h in headers if h],
+            kind="columns",
+        )
+    rows = []
+    for i, raw in enumerate(data["rows"]):
+        cells = {}
+        for header, c in zip(headers, raw, strict=False):
+            cells[header] = Cell(text=clean(c["text"]), buttons=c["buttons"], links=c["links"], times=c["times"])
+        rows.append(TableRow(index=i, cells=cells))
+    return Table(caption=caption, headers=headers, rows=rows)
+
+
+@dataclass(frozen=True)
+class DlField:
+    text: str
+    datetime: str | None = None
+    links: list[dict[str, str]] = field(default_factory=list)
+
+
+def read_dl(root: Locator) -> dict[str, DlField]:
+    """Every dt/dd pair inside ``root`` (first occurrence of a term wins)."""
+    out: dict[str, DlField] = {}
+    for item in root.evaluate(_DL_JS):
+        term = clean(item["term"]).rstrip(":")
+        out.setdefault(term, DlField(text=clean(item["text"]), datetime=item["datetime"], links=item["links"]))
+    return out
+
+
+_PAGE_OF = re.compile(r"Page (\d+) of (\d+)")
+
+
+class Pagination:
+    """The ``navigation`` "Pagination": Previous / Next page buttons and "Page N of M"."""
+
+    def __init__(self, scope: Locator, *, timeout: float) -> None:
+        self.nav = scope.get_by_role("navigation", name="Pagination")
+        self.next_button = self.nav.get_by_role("button", name="Next page")
+        self.previous_button = self.nav.get_by_role("button", name="Previous page")
+        self.timeout = timeout
+
+    def position(self) -> tuple[int, int]:
+        """(current page, page count); (1, 1) when the list has no pagination."""
+        if not self.nav.count():
+            return (1, 1)
+        match = _PAGE_OF.search(clean(self.nav.inner_text()))
+        return (int(match[1]), int(match[2])) if match else (1, 1)
+
+    def has_next(self) -> bool:
+        return bool(self.nav.count()) and self.next_button.is_enabled()
+
+    def go_next(self) -> int:
+        """Click "Next page" and wait for the page number to advance; returns the new page."""
+        current, total = self.position()
+        self.next_button.click()
+        expect(self.nav).to_contain_text(f"Page {current + 1} of", timeout=self.timeout)
+        return current + 1

@@ -1,0 +1,77 @@
+"""``index.html`` over a folder of bundles: most urgent deadline first, each linking its report.
+
+``write_index(folder, clock)`` is what the collector calls after a job; ``collector index FOLDER``
+does the same by hand. Every bundle is verified while the index is built (the Integrity column),
+older versions of a refund are marked superseded and listed last, and a folder that is not a
+readable bundle is listed with its problem instead of being skipped silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evidence.bundle.errors import BundleError, BundleNotFound
+from evidence.bundle.layout import MANIFEST, STAGING_PREFIX, bundle_key
+from evidence.bundle.manifest import Clock, utc_now
+from evidence.bundle.reader import read_bundle
+from evidence.bundle.verify import verify_bundle
+from evidence.bundle.writer import replace_file
+from evidence.report.index_page import IndexRow, render_index
+
+INDEX = "index.html"
+
+
+def bundle_folders(folder: Path) -> list[Path]:
+    """The bundle folders directly inside ``folder`` (staging and hidden folders ignored)."""
+    return sorted(
+        child
+        for child in folder.iterdir()
+        if child.is_dir() and not child.name.startswith((".", STAGING_PREFIX)) and (child / MANIFEST).exists()
+    )
+
+
+def index_rows(folder: Path) -> list[IndexRow]:
+    rows: list[IndexRow] = []
+    latest: dict[str, int] = {}
+    for path in bundle_folders(folder):
+        problems = len(verify_bundle(path).problems)
+        try:
+            bundle = read_bundle(path)
+        except BundleError:
+            rows.append(IndexRow(path.name, f"{path.name}/report.html", "?", "?", "?", "UTC", None, None, max(problems, 1)))
+            continue
+        case = bundle.case
+        assessment = case.assessment
+        key = bundle_key(case.po, case.refund_transaction_id)
+        latest[key] = max(latest.get(key, 0), bundle.manifest.version)
+        rows.append(
+            IndexRow(
+                name=bundle.name,
+                report_href=f"{path.name}/report.html",
+                po=case.po,
+                transaction_id=case.refund_transaction_id,
+                amount=str(case.refund.breakdown.net_payable),
+                timezone=case.seller.timezone,
+                verdict=assessment.verdict.value if assessment else None,
+                deadline=assessment.deadline if assessment else None,
+                problems=problems,
+            )
+        )
+    return [_mark_superseded(row, latest) for row in rows]
+
+
+def _mark_superseded(row: IndexRow, latest: dict[str, int]) -> IndexRow:
+    key, _, version = row.name.rpartition("_v")
+    if version.isdigit() and key in latest and int(version) < latest[key]:
+        return IndexRow(**{**row.__dict__, "superseded": True})
+    return row
+
+
+def write_index(folder: Path, clock: Clock = utc_now) -> Path:
+    """Write ``folder/index.html`` (atomically) and return its path."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise BundleNotFound("no such folder", folder)
+    target = folder / INDEX
+    replace_file(target, render_index(index_rows(folder), clock()).encode("utf-8"))
+    return target

@@ -1,0 +1,225 @@
+"""Writing a new bundle, atomically. This is the collector's entry point.
+
+Usage from the collector's pipeline::
+
+    from evidence.bundle import Artifact, BundleContext, write_bundle
+
+    ref = write_bundle(
+        out_dir,                       # the job's evidence folder
+        case,                          # evidence.models.RefundCase (its assessment, if any, is kept)
+        [Artifact("captures/01-refund-details.png", png_bytes),
+         Artifact("captures/01-refund-details.html", html_bytes),
+         Artifact("emails/0001.eml", raw_eml_bytes)],
+        BundleContext(tool_version="0.1.0", operator="ops@example.com", job_id="job-42",
+                      playwright_version="1.45.0", browser_version="Chromium 126",
+                      policy_id="2024-11-08", signing_key=None),
+        clock=lambda: datetime.now(UTC),  # inject a fixed clock in tests: byte-identical bundles
+    )
+    ref.path, ref.name, ref.version, ref.manifest_sha256
+
+``case.captures[*].screenshot/snapshot`` and ``Message.raw_path`` should name artifact paths;
+the report links and embeds them. Artifacts live under ``captures/`` or ``emails/`` only.
+
+Atomicity: everything is written into ``out_dir/.staging-<name>-<pid>-<random>/`` and renamed
+into place in one ``rename``; a crash leaves only a staging folder, which readers ignore and the
+next ``write_bundle`` in that folder removes (when its process is gone). A refund collected again
+gets a new version beside the old one (``..._v2``), never an overwrite.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from evidence.bundle import custody, serialize
+from evidence.bundle.custody import CustodyEvent
+from evidence.bundle.errors import BundleError, UnsafePathError
+from evidence.bundle.layout import (
+    CASE,
+    DIGEST,
+    MANIFEST,
+    REPORT,
+    SIGNATURE,
+    STAGING_PREFIX,
+    assessment_path,
+    bundle_key,
+    bundle_name,
+    check_artifact_path,
+    parse_version,
+)
+from evidence.bundle.manifest import (
+    FORMAT_VERSION,
+    Artifact,
+    BundleContext,
+    BundleRef,
+    Clock,
+    Manifest,
+    ToolVersions,
+    utc_now,
+)
+from evidence.bundle.seal import Sealed, report_bytes, seal
+from evidence.models import RefundCase
+
+MAX_VERSION_ATTEMPTS = 20
+
+
+def write_bundle(
+    out_dir: Path,
+    case: RefundCase,
+    artifacts: Sequence[Artifact],
+    context: BundleContext,
+    clock: Clock = utc_now,
+) -> BundleRef:
+    """Write a sealed bundle for ``case`` into ``out_dir`` and return where it went."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = _content_files(case, artifacts)
+    at = clock()
+    key = bundle_key(case.po, case.refund_transaction_id)
+    clean_stale_staging(out_dir)
+    version = next_version(out_dir, key)
+    for _ in range(MAX_VERSION_ATTEMPTS):
+        name = bundle_name(case.po, case.refund_transaction_id, version)
+        supersedes = bundle_name(case.po, case.refund_transaction_id, version - 1) if version > 1 else None
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            name=name,
+            po=case.po,
+            refund_transaction_id=case.refund_transaction_id,
+            version=version,
+            supersedes=supersedes,
+            created_at=at,
+            sealed_at=at,
+            tool=ToolVersions(
+                version=context.tool_version,
+                playwright=context.playwright_version,
+                browser=context.browser_version,
+            ),
+            operator=context.operator,
+            job_id=context.job_id,
+            policy_id=context.policy_id,
+            source_urls=sorted(set(case.source_urls)),
+            files=[],
+        )
+        assessments = [case.assessment] if case.assessment else []
+        all_files = dict(files)
+        all_files[REPORT] = report_bytes(name, case, files, at, assessments=assessments, reviews=[])
+        sealed = seal(all_files, manifest, at, context.signing_key)
+        details = {"signed_by": context.signing_key.fingerprint} if context.signing_key else {}
+        if context.job_id:
+            details["job_id"] = context.job_id
+        staging = out_dir / f"{STAGING_PREFIX}{name}-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            write_tree(staging, all_files, sealed)
+            custody.append(
+                staging, CustodyEvent.CAPTURED, actor=context.operator, at=at,
+                manifest_sha256=sealed.digest, details=details,
+            )  # fmt: skip
+            final = out_dir / name
+            if final.exists():
+                raise FileExistsError(errno.EEXIST, "exists", str(final))
+            os.rename(staging, final)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                version += 1  # another writer took this version meanwhile: take the next one
+                continue
+            raise BundleError(f"cannot write the bundle: {exc.strerror or exc}", out_dir / name) from exc
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _fsync_dir(out_dir)
+        return BundleRef(path=final, name=name, version=version, manifest_sha256=sealed.digest)
+    raise BundleError(f"no free version after {MAX_VERSION_ATTEMPTS} attempts", out_dir / key)
+
+
+def _content_files(case: RefundCase, artifacts: Sequence[Artifact]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {CASE: serialize.dumps(case.model_copy(update={"assessment": None}))}
+    if case.assessment is not None:
+        files[assessment_path(1)] = serialize.dumps(case.assessment)
+    for artifact in artifacts:
+        path = check_artifact_path(artifact.path)
+        if path in files:
+            raise UnsafePathError("two artifacts have the same path", path)
+        files[path] = bytes(artifact.data)
+    return files
+
+
+def next_version(out_dir: Path, key: str) -> int:
+    """One more than the highest existing version of ``key`` in ``out_dir`` (1 if none)."""
+    versions = [v for child in out_dir.iterdir() if (v := parse_version(child.name, key)) is not None]
+    return max(versions, default=0) + 1
+
+
+def write_tree(folder: Path, files: Mapping[str, bytes], sealed: Sealed) -> None:
+    """Write content files and the seal (manifest, digest, signature) into a new ``folder``."""
+    folder.mkdir(parents=False, exist_ok=False)
+    everything = dict(files)
+    everything[MANIFEST] = sealed.manifest_bytes
+    everything[DIGEST] = sealed.digest_bytes
+    if sealed.signature_bytes is not None:
+        everything[SIGNATURE] = sealed.signature_bytes
+    for path, data in sorted(everything.items()):
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder + ``os.replace``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+
+
+def clean_stale_staging(out_dir: Path) -> list[Path]:
+    """Remove staging folders left by writers that are no longer running; return what was removed."""
+    removed = []
+    for child in out_dir.glob(f"{STAGING_PREFIX}*"):
+        pid = _staging_pid(child.name)
+        if pid is not None and pid != os.getpid() and _process_alive(pid):
+            continue
+        if pid == os.getpid():
+            continue  # ours, in progress (threads of this process)
+        shutil.rmtree(child, ignore_errors=True)
+        removed.append(child)
+    return removed
+
+
+def _staging_pid(name: str) -> int | None:
+    parts = name.rsplit("-", 2)
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

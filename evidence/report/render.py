@@ -1,0 +1,182 @@
+"""Render ``report.html``: one self-contained page a reviewer reads before filing a dispute.
+
+Self-contained means: inline CSS (allowed by its hash in the Content-Security-Policy), screenshots
+embedded as ``data:`` URIs, links only to files inside the bundle, and nothing remote. The CSP
+meta tag forbids every script, remote fetch, form and base URL, so even a sanitizer bug cannot
+make the page run code or phone home.
+
+E-mail bodies are hostile input: ``body_text`` is always rendered escaped (Jinja autoescape);
+``body_html`` is shown only when there is no text, and only after ``evidence.sanitize.sanitize_html``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from evidence.models import (
+    Assessment,
+    EvidenceRef,
+    FindingStatus,
+    Message,
+    RefundCase,
+    ReplyCheck,
+    ReviewDecision,
+    Role,
+)
+from evidence.report import timefmt
+from evidence.sanitize import sanitize_html
+
+# Larger screenshots are linked instead of embedded, to keep the page openable.
+MAX_EMBEDDED_IMAGE = 8 * 1024 * 1024
+
+_ENV = Environment(
+    loader=PackageLoader("evidence.report", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class ListedFile:
+    """A sealed file as the report lists it."""
+
+    path: str
+    sha256: str
+    bytes: int
+    media_type: str
+
+
+@dataclass
+class ReportInput:
+    """What the report shows. ``read_file`` returns a bundle file's bytes (None if absent)."""
+
+    name: str
+    case: RefundCase
+    files: list[ListedFile]
+    generated_at: datetime
+    read_file: Callable[[str], bytes | None]
+    assessments: list[Assessment] = field(default_factory=list)
+    reviews: list[ReviewDecision] = field(default_factory=list)
+    redacted: list[str] = field(default_factory=list)
+
+
+def anchor(kind: str, ref: str) -> str:
+    """A stable, HTML-safe fragment id for a message, capture or file."""
+    return f"{kind}-{hashlib.sha256(ref.encode('utf-8')).hexdigest()[:12]}"
+
+
+def css() -> str:
+    return _ENV.get_template("report.css").render()
+
+
+def content_security_policy(style: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
+    return (
+        "default-src 'none'; img-src data:; "
+        f"style-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'; frame-src 'none'"
+    )
+
+
+def render_report(data: ReportInput) -> str:
+    """The report page as text (UTF-8 when written)."""
+    case = data.case
+    tz = case.seller.timezone
+    assessment = case.assessment
+    file_paths = {item.path for item in data.files}
+    checks = {check.inbound_message_id: check for check in case.reply_checks}
+    replies = {check.reply_message_id: check for check in case.reply_checks if check.reply_message_id}
+    style = css()
+    return _ENV.get_template("report.html.j2").render(
+        name=data.name,
+        case=case,
+        refund=case.refund,
+        assessment=assessment,
+        assessments=data.assessments,
+        reviews=data.reviews,
+        redacted=data.redacted,
+        now=data.generated_at,
+        tz=tz,
+        style=Markup(style),  # our own constant stylesheet
+        csp=content_security_policy(style),
+        time_left=timefmt.time_left_text(assessment.deadline, data.generated_at) if assessment else "not assessed",
+        findings=[
+            {"finding": f, "links": [_evidence_link(ref, file_paths) for ref in f.evidence], "mark": _MARKS[f.status]}
+            for f in (assessment.findings if assessment else [])
+        ],
+        timeline=_timeline(case, checks, replies, file_paths),
+        screenshots=[_capture_view(capture, data, file_paths) for capture in case.captures],
+        files=data.files,
+        anchor=anchor,
+        when=lambda moment: timefmt.time_tag(moment, tz),
+        hours=timefmt.hours_text,
+    )
+
+
+_MARKS = {FindingStatus.PASS: "✔", FindingStatus.FAIL: "✘", FindingStatus.UNKNOWN: "?"}
+
+
+def _evidence_link(ref: EvidenceRef, file_paths: set[str]) -> dict[str, str]:
+    label = ref.label or ref.ref
+    if ref.kind == "message":
+        return {"href": "#" + anchor("msg", ref.ref), "label": label}
+    if ref.kind == "capture":
+        return {"href": "#" + anchor("capture", ref.ref), "label": label}
+    if ref.kind == "file" and ref.ref in file_paths:
+        return {"href": ref.ref, "label": label}
+    if ref.kind == "field":
+        return {"href": "data/case.json", "label": label}
+    return {"href": "#files", "label": label}
+
+
+def _timeline(
+    case: RefundCase,
+    checks: dict[str, ReplyCheck],
+    replies: dict[str, ReplyCheck],
+    file_paths: set[str],
+) -> list[dict[str, object]]:
+    messages: list[Message] = [message for thread in case.threads for message in thread.messages]
+    messages.sort(key=lambda m: (m.sent_at, m.message_id))
+    rows = []
+    for message in messages:
+        body_html = None
+        if not message.body_text.strip() and message.body_html:
+            body_html = Markup(sanitize_html(message.body_html))  # sanitized: allow-listed markup only
+        rows.append(
+            {
+                "message": message,
+                "id": anchor("msg", message.message_id),
+                "inbound": message.role in (Role.CUSTOMER, Role.WALMART_CUSTOMER_CARE),
+                "check": checks.get(message.message_id),
+                "answers": replies.get(message.message_id),
+                "body_html": body_html,
+                "raw_link": message.raw_path if message.raw_path in file_paths else None,
+            }
+        )
+    return rows
+
+
+def _capture_view(capture: object, data: ReportInput, file_paths: set[str]) -> dict[str, object]:
+    screenshot = getattr(capture, "screenshot", None)
+    image = None
+    if screenshot and screenshot in file_paths:
+        raw = data.read_file(screenshot)
+        if raw is not None and len(raw) <= MAX_EMBEDDED_IMAGE and raw.startswith(b"\x89PNG\r\n\x1a\n"):
+            image = "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
+    snapshot = getattr(capture, "snapshot", None)
+    return {
+        "capture": capture,
+        "id": anchor("capture", getattr(capture, "screen", "")),
+        "image": image,
+        "screenshot": screenshot if screenshot in file_paths else None,
+        "snapshot": snapshot if snapshot in file_paths else None,
+    }

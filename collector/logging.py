@@ -112,6 +112,11 @@ def set_console(console: Callable[[str], None] | None) -> None:
         _SINKS.console = console
 
 
+def get_console() -> Callable[[str], None] | None:
+    with _SINKS.lock:
+        return _SINKS.console
+
+
 def close_log_file() -> None:
     with _SINKS.lock:
         if _SINKS.file is not None:

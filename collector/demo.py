@@ -1,0 +1,121 @@
+"""``collector demo``: the whole job on the embedded mock Seller Center, offline.
+
+Starts ``MockSite`` with the default scenario on a free port, signs in headless with the
+scenario's credentials and TOTP secret, collects every Customer Care refund the Payments /
+Transactions search can still show (orders inside the 90-day horizon), writes the bundles and
+the index, and returns the rows of the summary table.
+
+Time: deadlines and reply windows are assessed at the scenario's clock (``scenario.clock.now``),
+the "now" the mock's screens show, so the verdicts match what the screens say whatever day the
+demo runs. Bundle timestamps use the real clock.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from collector.inputs import InputBatch
+from collector.jobs import JobRequest, JobResult, run_job
+from collector.progress import ProgressView
+from collector.settings import CollectorSettings, load_settings
+from evidence.models import TransactionType
+from fixtures.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class DemoRow:
+    po: str
+    transaction_id: str
+    amount: str
+    verdict: str
+    deadline: str
+    time_left: str
+
+
+def demo_pos(scenario: Scenario) -> list[str]:
+    """POs with a Customer Care refund whose order the search screens still show (90 days)."""
+    horizon = scenario.clock.now - timedelta(days=scenario.site.search_horizon_days)
+    return [
+        o.po
+        for o in scenario.orders
+        if o.order_date >= horizon and any(t.type == TransactionType.CUSTOMER_CARE_REFUND for t in o.transactions)
+    ]
+
+
+def demo_settings(scenario: Scenario, url: str, data_dir: Path, concurrency: int) -> CollectorSettings:
+    seller = scenario.seller
+    return load_settings(
+        base_url=url,
+        data_dir=data_dir,
+        email=seller.login_email,
+        password=seller.password,
+        totp_secret=seller.totp_secret,
+        seller_timezone=seller.timezone,
+        concurrency=concurrency,
+        max_requests_per_minute=6000,
+        operator="demo",
+    )
+
+
+def _time_left(deadline: datetime | None, now: datetime) -> str:
+    if deadline is None:
+        return "-"
+    left = deadline - now
+    if left <= timedelta(0):
+        return "closed"
+    hours, rem = divmod(int(left.total_seconds()), 3600)
+    return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h {rem // 60:02d}m"
+
+
+def summary_rows(result: JobResult, scenario: Scenario) -> list[DemoRow]:
+    tz = ZoneInfo(scenario.seller.timezone)
+    now = scenario.clock.now
+    rows = []
+    for r in result.report.refunds:
+        deadline = datetime.fromisoformat(r.deadline) if r.deadline else None
+        rows.append(
+            DemoRow(
+                po=r.po,
+                transaction_id=r.transaction_id,
+                amount=r.amount or "",
+                verdict=(r.verdict or "not assessed").replace("_", " "),
+                deadline=deadline.astimezone(tz).strftime("%b %d, %Y, %I:%M %p %Z") if deadline else "-",
+                time_left=_time_left(deadline, now),
+            )
+        )
+    return sorted(rows, key=lambda row: (row.time_left in ("-", "closed"), row.deadline, row.po))
+
+
+def run_demo(
+    out: Path,
+    *,
+    concurrency: int = 3,
+    progress: ProgressView | None = None,
+    scenario: Scenario | None = None,
+) -> tuple[JobResult, list[DemoRow]]:
+    from fixtures.site import MockSite, default_scenario
+
+    scenario = scenario or default_scenario()
+    run_dir = out / datetime.now(UTC).strftime("run-%Y%m%d-%H%M%S")
+    data_dir = Path(tempfile.mkdtemp(prefix="collector-demo-"))
+    site = MockSite(scenario)
+    try:
+        url = site.start()
+        settings = demo_settings(scenario, url, data_dir, concurrency)
+        batch = InputBatch(pos=demo_pos(scenario), source="demo scenario")
+        result = run_job(
+            settings,
+            JobRequest(orders=batch),
+            run_dir,
+            progress=progress,
+            assess_now=lambda: scenario.clock.now,
+        )
+        return result, summary_rows(result, scenario)
+    finally:
+        site.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)  # the demo's saved session: never left behind

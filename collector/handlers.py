@@ -1,0 +1,264 @@
+"""Handlers: drive the page objects for one order and return what they captured, in memory.
+
+A handler never writes evidence files: it returns ``RefundCapture`` objects (typed models plus
+staged screenshots / HTML snapshots as bytes); the pipeline writes them. Everything a handler
+does to the site goes through ``Handler._step``: it takes tokens from the shared rate limiter
+(one per navigation or data-loading action the step performs, see ``STEP_COST``) and retries
+transient failures with the job's tenacity policy. Permanent page errors and ``SessionExpired``
+propagate to the worker.
+
+Per order: the transaction history (which Customer Care refunds are there?), the order facts,
+the returns, the Inbox threads about the PO; per refund: its details with the dispute state and,
+when it is already disputed, the case from the Disputes dashboard. Screens shared by several
+refunds of one order are captured once and copied into each refund's bundle.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import structlog
+
+from collector.ratelimit import RateLimiter
+from collector.retry import RetryPolicy
+from evidence.models import (
+    Capture,
+    DisputeCase,
+    DisputeState,
+    Layout,
+    Message,
+    Order,
+    RefundDetail,
+    ReturnInfo,
+    Transaction,
+    TransactionType,
+)
+from pages.errors import OrderNotFound, PageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from playwright.sync_api import Page
+
+log = structlog.get_logger()
+T = TypeVar("T")
+
+# Navigations/actions each step performs (what the rate limiter counts; docs/collector.md).
+STEP_COST = {
+    "transactions": 2,  # open the search screen, search (+ expand the row on Payments)
+    "refund": 3,  # search, expand/menu, open the details dialog or drawer
+    "order": 2,
+    "returns": 2,
+    "inbox": 2,  # each Inbox tab
+    "thread": 1,
+    "case": 2,  # search the Disputes dashboard, open the case page
+}
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A file for the bundle, held in memory until the pipeline writes it."""
+
+    path: str  # inside the bundle: captures/... or emails/...
+    data: bytes
+    media_type: str
+
+
+class ScreenRecorder:
+    """The readers' ``on_screen`` callback: a full-page PNG and an HTML snapshot of each screen."""
+
+    def __init__(self, on_bytes: Callable[[int], None] | None = None) -> None:
+        self.captures: list[Capture] = []
+        self.files: list[StagedFile] = []
+        self.urls: list[str] = []
+        self._on_bytes = on_bytes
+
+    def mark(self) -> int:
+        return len(self.captures)
+
+    def since(self, mark: int) -> tuple[list[Capture], list[StagedFile]]:
+        captures = self.captures[mark:]
+        names = {c.screenshot for c in captures} | {c.snapshot for c in captures}
+        return captures, [f for f in self.files if f.path in names]
+
+    def __call__(self, screen: str, page: Page) -> None:
+        n = len(self.captures) + 1
+        stem = f"captures/{n:02d}-{screen}"
+        url = page.url
+        log.info("screen.reached", screen=screen, url=url)
+        png = page.screenshot(full_page=True, animations="disabled")
+        html = page.content().encode("utf-8")
+        capture = Capture(
+            screen=screen,
+            url=url,
+            captured_at=datetime.now(UTC),
+            title=page.title() or None,
+            screenshot=f"{stem}.png",
+            snapshot=f"{stem}.html",
+        )
+        self.captures.append(capture)
+        self.files.append(StagedFile(f"{stem}.png", png, "image/png"))
+        self.files.append(StagedFile(f"{stem}.html", html, "text/html; charset=utf-8"))
+        if url not in self.urls:
+            self.urls.append(url)
+        if self._on_bytes:
+            self._on_bytes(len(png) + len(html))
+        log.info("capture.saved", screen=screen, screenshot=capture.screenshot, bytes=len(png) + len(html))
+
+
+@dataclass
+class RefundCapture:
+    """Everything captured about one refund, staged in memory for the pipeline."""
+
+    po: str
+    transaction_id: str
+    refund: RefundDetail
+    transactions: list[Transaction]
+    order: Order | None
+    returns: list[ReturnInfo]
+    dispute_case: DisputeCase | None
+    inbox_messages: list[Message]
+    captures: list[Capture]
+    files: list[StagedFile]
+    source_urls: list[str]
+    seller_name: str | None = None
+    browser_version: str | None = None
+    captured_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass
+class OrderOutcome:
+    refunds: list[RefundCapture]
+    cc_refund_ids: list[str]
+    already_written: list[str]
+
+
+class Handler:
+    """Captures one order at a time on ``page`` (which belongs to the calling worker thread)."""
+
+    def __init__(
+        self,
+        page: Page,
+        *,
+        layout: str,
+        tz: str,
+        timeout_ms: float,
+        limiter: RateLimiter,
+        retry: RetryPolicy,
+        on_retry: Callable[[str], None],
+        on_bytes: Callable[[int], None] | None = None,
+        stop_event: threading.Event | None = None,
+    ) -> None:
+        self.page = page
+        self.layout = layout
+        self.tz = tz
+        self.timeout_ms = timeout_ms
+        self.limiter = limiter
+        self.retry = retry
+        self.on_retry = on_retry
+        self.on_bytes = on_bytes
+        self.stop_event = stop_event
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _step(self, name: str, fn: Callable[[], T]) -> T:
+        def attempt() -> T:
+            for _ in range(STEP_COST.get(name, 1)):
+                if not self.limiter.acquire():
+                    raise JobStopping()
+            return fn()
+
+        return self.retry.call(attempt, step=name, on_retry=self.on_retry)
+
+    def _kw(self) -> dict[str, Any]:
+        return {"tz": self.tz, "timeout": self.timeout_ms}
+
+    # ------------------------------------------------------------------ the order
+
+    def capture_order(self, po: str, *, is_written: Callable[[str], bool]) -> OrderOutcome:
+        from pages import reader_for
+
+        recorder = ScreenRecorder(self.on_bytes)
+        reader = reader_for(self.page, self.layout, on_screen=recorder, **self._kw())
+        transactions = self._step("transactions", lambda: reader.list_transactions(po))
+        cc_ids = [t.transaction_id for t in transactions if t.type == TransactionType.CUSTOMER_CARE_REFUND]
+        todo = [t for t in cc_ids if not is_written(t)]
+        outcome = OrderOutcome(refunds=[], cc_refund_ids=cc_ids, already_written=[t for t in cc_ids if t not in todo])
+        if not todo:
+            return outcome
+        order = self._step("order", lambda: reader.read_order(po))
+        returns = self._read_returns(po, recorder)
+        messages = self._read_inbox(po, recorder)
+        shared_captures, shared_files = recorder.since(0)
+        for txn_id in todo:
+            mark = recorder.mark()
+            refund = self._step("refund", lambda txn_id=txn_id: reader.read_refund(po, txn_id))
+            case = self._read_case(refund, recorder)
+            own_captures, own_files = recorder.since(mark)
+            outcome.refunds.append(
+                RefundCapture(
+                    po=po,
+                    transaction_id=txn_id,
+                    refund=refund,
+                    transactions=transactions,
+                    order=order,
+                    returns=returns,
+                    dispute_case=case,
+                    inbox_messages=messages,
+                    captures=shared_captures + own_captures,
+                    files=shared_files + own_files,
+                    source_urls=list(recorder.urls),
+                    seller_name=self._seller_name(),
+                    browser_version=self.page.context.browser.version if self.page.context.browser else None,
+                )
+            )
+        return outcome
+
+    def _read_returns(self, po: str, recorder: ScreenRecorder) -> list[ReturnInfo]:
+        from pages import reader_for
+
+        returns_reader = reader_for(self.page, Layout.RETURNS.value, on_screen=recorder, **self._kw())
+        try:
+            return list(self._step("returns", lambda: returns_reader.read_returns(po)))
+        except OrderNotFound:
+            return []  # no return on this order
+
+    def _read_inbox(self, po: str, recorder: ScreenRecorder) -> list[Message]:
+        from pages import InboxPage
+
+        inbox = self._step("inbox", lambda: InboxPage.open(self.page, **self._kw()))
+        refs = self._step("inbox", lambda: inbox.find_threads(po))
+        messages: list[Message] = []
+        for ref in refs:
+            thread = self._step("thread", lambda ref=ref: InboxPage.open(self.page, **self._kw()).open_thread(ref))
+            recorder("inbox.thread", self.page)
+            messages.extend(thread.read())
+        return messages
+
+    def _read_case(self, refund: RefundDetail, recorder: ScreenRecorder) -> DisputeCase | None:
+        if refund.dispute.state != DisputeState.DISPUTED or not refund.dispute.case_id:
+            return None
+        from pages import DisputesDashboard
+
+        case_id = refund.dispute.case_id
+
+        def open_case() -> DisputeCase:
+            page = DisputesDashboard.open(self.page, **self._kw()).open_case(case_id)
+            recorder("disputes.case", self.page)
+            return page.read()
+
+        return self._step("case", open_case)
+
+    def _seller_name(self) -> str | None:
+        try:
+            from pages import Shell
+
+            return Shell(self.page, **self._kw()).seller_name()
+        except (PageError, AttributeError, ImportError):
+            return None
+
+
+class JobStopping(Exception):
+    """The job is stopping (rate limiter released): the order goes back to pending."""

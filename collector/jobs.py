@@ -1,0 +1,229 @@
+"""A collector job: its id, its folder, and running it to the end (or to a clean stop).
+
+The job id is deterministic from the inputs (``job_id_for``): the same command gives the same
+job, so running it again resumes it: orders already written or skipped are not touched, orders
+that were in flight (or failed) are redone, and refunds already in a bundle are never captured
+again. ``--resume JOB`` reopens a job by id without repeating its inputs.
+
+``<out>/jobs/<job id>/`` holds ``journal.sqlite`` (states), ``inputs.json``, ``job.log.jsonl``
+(structlog JSON lines), ``report.json`` and ``failures/`` (snapshots, traces). Bundles go to
+``<out>/`` itself, beside ``index.html``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+
+from collector.errors import ConfigError, SessionLost
+from collector.inputs import InputBatch
+from collector.journal import Journal, OrderState
+from collector.logging import bind_job, configure_logging
+from collector.pipeline import Pipeline
+from collector.progress import ProgressView, make_progress
+from collector.ratelimit import RateLimiter
+from collector.report import JobReport, JobStats, build_report, write_report
+from collector.retry import RetryPolicy
+from collector.session import SessionKeeper, ensure_session
+from collector.settings import CollectorSettings
+from collector.walker import Walker
+from collector.workers import JobRuntime, Worker
+
+log = structlog.get_logger()
+JOBS_DIR = "jobs"
+
+
+@dataclass
+class JobRequest:
+    """What to collect: the POs given (any source) and/or a Transactions scan."""
+
+    orders: InputBatch = field(default_factory=InputBatch)
+    scan_since: str | None = None
+    resume: str | None = None
+
+
+@dataclass
+class JobResult:
+    job_id: str
+    job_dir: Path
+    report: JobReport
+    index: Path | None
+    message: str | None = None  # one line for the operator when the job stopped
+
+    @property
+    def exit_code(self) -> int:
+        return self.report.exit_code
+
+
+def job_id_for(request: JobRequest, settings: CollectorSettings, today: datetime | None = None) -> str:
+    """Same inputs, same site -> same job id. A scan is keyed by its text and the UTC day."""
+    key: dict[str, object] = {"site": settings.base_url, "pos": sorted(request.orders.pos)}
+    if request.scan_since:
+        key["scan_since"] = request.scan_since
+        key["day"] = (today or datetime.now(UTC)).date().isoformat()
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+    return f"job-{digest[:12]}"
+
+
+def prepare_out_dir(out: Path) -> Path:
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file, not a folder: choose a folder for the bundles")
+    try:
+        (out / JOBS_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the output folder {out}: {exc.strerror}") from None
+    if not os.access(out, os.W_OK):
+        raise ConfigError(f"the output folder {out} is not writable")
+    return out
+
+
+def job_dir_for(out: Path, job_id: str) -> Path:
+    return out / JOBS_DIR / job_id
+
+
+@contextmanager
+def _job_lock(job_dir: Path) -> Iterator[None]:
+    """One process per job at a time (a second `collector collect` of the same job is refused)."""
+    fd = os.open(job_dir / "job.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"job {job_dir.name} is already running in another process") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _discover_scan(settings: CollectorSettings, since_text: str, journal: Journal, limiter: RateLimiter, retry: RetryPolicy, stats: JobStats) -> int:
+    """Walk the Transactions dashboard for Customer Care refunds since then; add their POs."""
+    from playwright.sync_api import sync_playwright
+
+    from collector.inputs import parse_since
+    from collector.settings import context_options_for, launch_options_for
+    from pages import TransactionsDashboard
+
+    since = parse_since(since_text, datetime.now(UTC))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**launch_options_for(settings, p.chromium))
+        try:
+            context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
+            page = context.new_page()
+
+            def scan() -> list[str]:
+                limiter.acquire()
+                dashboard = TransactionsDashboard.open(page, tz=settings.seller_timezone, timeout=settings.action_timeout_s * 1000)
+                return list(dict.fromkeys(t.po for t in dashboard.scan_refunds(since)))
+
+            pos = retry.call(scan, step="scan", on_retry=stats.retry)
+        finally:
+            browser.close()
+    added = journal.add_orders(pos, source=f"scan:{since_text}")
+    log.info("scan.finished", since=since.isoformat(), found=len(pos), added=added)
+    return len(pos)
+
+
+def run_job(
+    settings: CollectorSettings,
+    request: JobRequest,
+    out: Path,
+    *,
+    progress: ProgressView | None = None,
+    assess_now: Callable[[], datetime] | None = None,
+    console_level: str = "warning",
+) -> JobResult:
+    """Run (or resume) a job to the end or to a clean stop; returns its report."""
+    prepare_out_dir(out)
+    if request.resume:
+        job_id = request.resume
+        job_dir = job_dir_for(out, job_id)
+        if not (job_dir / "journal.sqlite").is_file():
+            raise ConfigError(f"no job {job_id} in {out / JOBS_DIR} (see `collector jobs list --out {out}`)")
+    else:
+        if not request.orders.pos and not request.scan_since:
+            raise ConfigError("nothing to collect: give --po, --orders, --recon or --scan-since")
+        job_id = job_id_for(request, settings)
+        job_dir = job_dir_for(out, job_id)
+    job_dir.mkdir(parents=True, exist_ok=True)
+    with _job_lock(job_dir):
+        configure_logging(log_file=job_dir / "job.log.jsonl", console_level=console_level)
+        bind_job(job_id)
+        ensure_session(settings)
+        with Journal(job_dir / "journal.sqlite") as journal:
+            return _run(settings, request, out, job_id, job_dir, journal, progress, assess_now)
+
+
+def _run(
+    settings: CollectorSettings,
+    request: JobRequest,
+    out: Path,
+    job_id: str,
+    job_dir: Path,
+    journal: Journal,
+    progress: ProgressView | None,
+    assess_now: Callable[[], datetime] | None,
+) -> JobResult:
+    stop_event = threading.Event()
+    stats = JobStats()
+    limiter = RateLimiter(settings.requests_per_minute)
+    retry = RetryPolicy(settings.retry_attempts, settings.retry_initial_wait_s, settings.retry_max_wait_s, stop_event)
+    if journal.get_meta("inputs") is None:
+        journal.set_meta("inputs", json.dumps({"pos": request.orders.pos, "scan_since": request.scan_since, "site": settings.base_url}))
+    requeued = journal.recover()
+    journal.add_orders(request.orders.pos, source=request.orders.source)
+    log.info("job.started", out=str(out), concurrency=settings.concurrency, requeued=requeued,
+             rate_per_minute=settings.requests_per_minute, settings=settings.redacted())
+    if request.scan_since and journal.get_meta("scan_done") is None:
+        _discover_scan(settings, request.scan_since, journal, limiter, retry, stats)
+        journal.set_meta("scan_done", datetime.now(UTC).isoformat())
+    counts = journal.counts()
+    view = progress or make_progress()
+    walker = Walker(journal, stats, view, stop_event)
+    walker.on_stop.append(limiter.stop)
+    runtime = JobRuntime(
+        job_id=job_id, job_dir=job_dir, settings=settings, walker=walker,
+        pipeline=Pipeline(out_dir=out, settings=settings, job_id=job_id, assess_now=assess_now),
+        limiter=limiter, retry=retry, stats=stats, keeper=SessionKeeper(settings), stop_event=stop_event,
+    )
+    pending = counts[OrderState.PENDING]
+    view.start(sum(counts.values()), sum(counts.values()) - pending)
+    workers = [Worker(n + 1, runtime) for n in range(max(1, min(settings.concurrency, pending)))] if pending else []
+    try:
+        for w in workers:
+            w.start()
+        _wait(workers, walker)
+    finally:
+        limiter.stop()
+        view.close()
+    index = runtime.pipeline.finish() if journal.refunds() else None
+    report = build_report(job_id=job_id, journal=journal, stats=stats, concurrency=settings.concurrency,
+                          requests=limiter.acquired, rate_limit_wait_s=limiter.waited_s, stop_reason=walker.stop_reason)
+    write_report(job_dir, report)
+    log.info("job.finished", status=report.status, orders=report.orders, refunds=report.refunds_written,
+             retries=report.retries_by_reason, duration_s=report.duration_s)
+    return JobResult(job_id, job_dir, report, index, message=walker.stop_reason)
+
+
+def _wait(workers: list[Worker], walker: Walker) -> None:
+    """Join the workers; Ctrl-C asks them to stop cleanly (in-flight orders go back to pending)."""
+    try:
+        for w in workers:
+            while w.is_alive():
+                w.join(timeout=0.5)
+    except KeyboardInterrupt:
+        walker.stop("interrupted (Ctrl-C): run the same command again to resume")
+        for w in workers:
+            w.join()
+
+
+__all__ = ["JobRequest", "JobResult", "SessionLost", "job_id_for", "run_job"]

@@ -1,0 +1,188 @@
+"""The Seller Center session: sign in, save it, check it, renew it mid-run.
+
+The saved session is Playwright's *storage state* (cookies + local storage) in the data folder
+(``settings.session_path``). It is a credential: the file is created with mode 0600 by
+``os.open`` (never chmod-ed afterwards), written to a temporary name and renamed into place, and
+never logged.
+
+- ``login_interactive``: a headed browser on Seller Center; the operator signs in (2FA included);
+  once the shell (``navigation`` "Main") shows, the session is saved.
+- ``login_with_credentials``: headless, with e-mail, password and the TOTP secret from the
+  settings (the mock, CI).
+- ``check_session``: does the saved session still open a signed-in screen?
+- ``SessionKeeper``: shared by the workers; when one of them meets ``SessionExpired`` it signs in
+  again on its own page (once for everybody: a generation counter tells the others it is done).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from collector.errors import LoginError, SessionMissing
+from collector.settings import CollectorSettings, context_options_for, launch_options_for
+
+if TYPE_CHECKING:  # pragma: no cover
+    from playwright.sync_api import BrowserContext, Page
+
+log = structlog.get_logger()
+HOME_PATH = "/home"
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by the owner only (0600 from creation), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_storage_state(context: BrowserContext, path: Path) -> None:
+    state: dict[str, Any] = context.storage_state()
+    write_private(path, json.dumps(state).encode("utf-8"))
+    log.info("session.saved", path=str(path), cookies=len(state.get("cookies", [])))
+
+
+def totp_code(settings: CollectorSettings) -> str:
+    import pyotp
+
+    if settings.totp_secret is None:
+        raise LoginError("no TOTP secret configured (COLLECTOR_TOTP_SECRET)")
+    try:
+        return pyotp.TOTP(settings.totp_secret.get_secret_value().replace(" ", "")).now()
+    except Exception:  # noqa: BLE001 - pyotp raises binascii/ValueError variants on a bad secret
+        raise LoginError("the configured TOTP secret is not valid base32") from None
+
+
+def sign_in_on(page: Page, settings: CollectorSettings) -> None:
+    """Sign in on ``page`` with the configured credentials (it may already sit on the login page)."""
+    from pages.errors import LoginFailed
+    from pages.login import LoginPage
+
+    if settings.email is None or settings.password is None:
+        raise LoginError("no credentials configured (COLLECTOR_EMAIL, COLLECTOR_PASSWORD, COLLECTOR_TOTP_SECRET)")
+    timeout = settings.navigation_timeout_s * 1000
+    on_login = page.url.split("?")[0].rstrip("/").endswith("/login")
+    login = LoginPage(page, tz=settings.seller_timezone, timeout=timeout).wait_until_ready() if on_login else LoginPage.open(
+        page, tz=settings.seller_timezone, timeout=timeout
+    )
+    try:
+        two_factor = login.sign_in(settings.email.get_secret_value(), settings.password.get_secret_value())
+        two_factor.verify(totp_code(settings))
+    except LoginFailed as exc:
+        raise LoginError(f"sign-in refused by Seller Center: {exc.reason}") from None
+
+
+def login_with_credentials(settings: CollectorSettings) -> Path:
+    """Headless sign-in with the configured credentials; saves and returns the session path."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**launch_options_for(settings, p.chromium))
+        try:
+            context = browser.new_context(**context_options_for(settings))
+            page = context.new_page()
+            sign_in_on(page, settings)
+            save_storage_state(context, settings.session_path)
+        finally:
+            browser.close()
+    log.info("session.signed_in", mode="credentials")
+    return settings.session_path
+
+
+def login_interactive(settings: CollectorSettings) -> Path:
+    """A headed browser for the operator to sign in; saves the session once the shell shows."""
+    from playwright.sync_api import expect, sync_playwright
+
+    headed = settings.model_copy(update={"headless": False})
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**launch_options_for(headed, p.chromium))
+        try:
+            context = browser.new_context(**context_options_for(headed))
+            page = context.new_page()
+            page.goto(settings.base_url)
+            try:
+                expect(page.get_by_role("navigation", name="Main")).to_be_visible(
+                    timeout=settings.login_timeout_s * 1000
+                )
+            except AssertionError:
+                raise LoginError(
+                    f"not signed in after {settings.login_timeout_s:.0f} s: run `collector login` again"
+                ) from None
+            save_storage_state(context, settings.session_path)
+        finally:
+            browser.close()
+    log.info("session.signed_in", mode="interactive")
+    return settings.session_path
+
+
+def check_session(settings: CollectorSettings) -> bool:
+    """True when the saved session still opens a signed-in screen."""
+    from playwright.sync_api import sync_playwright
+
+    from pages.shell import Shell, session_expired
+
+    if not settings.session_path.is_file():
+        return False
+    with sync_playwright() as p:
+        browser = p.chromium.launch(**launch_options_for(settings, p.chromium))
+        try:
+            context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
+            page = context.new_page()
+            page.goto(HOME_PATH)
+            shell = Shell(page, tz=settings.seller_timezone, timeout=settings.navigation_timeout_s * 1000)
+            nav_or_login = shell.nav.or_(page.get_by_role("heading", name="Sign in to Seller Center"))
+            nav_or_login.first.wait_for(timeout=settings.navigation_timeout_s * 1000)
+            return not session_expired(page) and shell.nav.count() > 0
+        except Exception:  # noqa: BLE001 - any failure to reach a signed-in screen means "no"
+            return False
+        finally:
+            browser.close()
+
+
+def ensure_session(settings: CollectorSettings) -> Path:
+    """A working saved session before a job starts: checked, renewed with credentials, or an error."""
+    if settings.session_path.is_file() and check_session(settings):
+        return settings.session_path
+    if settings.has_credentials:
+        return login_with_credentials(settings)
+    reason = "the saved Seller Center session has expired" if settings.session_path.is_file() else "no saved Seller Center session"
+    raise SessionMissing(reason)
+
+
+class SessionKeeper:
+    """Renews the shared saved session once when several workers see it expire together."""
+
+    def __init__(self, settings: CollectorSettings) -> None:
+        self.settings = settings
+        self.path = settings.session_path
+        self.generation = 0
+        self._lock = threading.Lock()
+
+    @property
+    def can_renew(self) -> bool:
+        return self.settings.has_credentials
+
+    def renew(self, page: Page, seen_generation: int) -> int:
+        """Sign in on ``page`` unless another worker already did since ``seen_generation``."""
+        with self._lock:
+            if self.generation != seen_generation:
+                return self.generation  # someone else renewed: the caller just opens a new context
+            sign_in_on(page, self.settings)
+            save_storage_state(page.context, self.path)
+            self.generation += 1
+            log.warning("session.renewed", generation=self.generation)
+            return self.generation

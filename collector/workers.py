@@ -1,0 +1,188 @@
+"""Worker threads: each owns its Playwright, its browser, and a fresh context per order.
+
+Playwright's sync API objects never cross threads: a worker starts ``sync_playwright()`` in its
+own thread, launches one browser reused for every order it takes, and opens a new context per
+order from the saved session (so no cookie or page state leaks from one order to the next).
+
+Per order: handler (captures, in memory) -> journal ``captured`` -> pipeline (bundles) ->
+journal refunds ``written``. On ``SessionExpired`` the worker signs in again when credentials are
+configured (``SessionKeeper``) and redoes the order; without them it raises ``SessionLost`` and
+the job stops cleanly. On a permanent page error it keeps a failure snapshot (and the trace with
+``--trace retain-on-failure``) in ``<job>/failures/``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import structlog
+
+from collector.errors import SessionLost
+from collector.handlers import Handler, StagedFile
+from collector.logging import bind_job
+from collector.pipeline import Pipeline
+from collector.ratelimit import RateLimiter
+from collector.report import JobStats
+from collector.retry import RetryPolicy
+from collector.session import SessionKeeper
+from collector.settings import CollectorSettings, context_options_for, launch_options_for
+from collector.walker import OrderResult, Walker
+from pages.errors import PageError, SessionExpired
+
+if TYPE_CHECKING:  # pragma: no cover
+    from playwright.sync_api import Browser, BrowserContext
+
+log = structlog.get_logger()
+MAX_RENEWALS_PER_ORDER = 2
+
+
+@dataclass
+class JobRuntime:
+    """What every worker of one job shares (all of it thread-safe)."""
+
+    job_id: str
+    job_dir: Path
+    settings: CollectorSettings
+    walker: Walker
+    pipeline: Pipeline
+    limiter: RateLimiter
+    retry: RetryPolicy
+    stats: JobStats
+    keeper: SessionKeeper
+    stop_event: threading.Event
+
+    @property
+    def failures_dir(self) -> Path:
+        return self.job_dir / "failures"
+
+
+class Worker(threading.Thread):
+    def __init__(self, number: int, job: JobRuntime) -> None:
+        super().__init__(name=f"collector-worker-{number}", daemon=True)
+        self.number = number
+        self.job = job
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        bind_job(self.job.job_id, worker=self.number)
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(**launch_options_for(self.job.settings, p.chromium))
+                try:
+                    while True:
+                        po = self.job.walker.claim()
+                        if po is None:
+                            break
+                        self.job.walker.run_order(po, lambda po=po: self._order(browser, po))
+                finally:
+                    browser.close()
+        except Exception as exc:  # noqa: BLE001 - a worker that cannot start stops the job, with the reason
+            self.error = exc
+            log.exception("worker.crashed", worker=self.number)
+            self.job.walker.stop(f"worker {self.number} stopped: {type(exc).__name__}: {exc}")
+
+    # ------------------------------------------------------------------ one order
+
+    def _new_context(self, browser: Browser) -> tuple[BrowserContext, int]:
+        generation = self.job.keeper.generation
+        context = browser.new_context(**context_options_for(self.job.settings, storage_state=self.job.keeper.path))
+        context.set_default_timeout(self.job.settings.action_timeout_s * 1000)
+        context.set_default_navigation_timeout(self.job.settings.navigation_timeout_s * 1000)
+        if self.job.settings.trace != "off":
+            context.tracing.start(screenshots=True, snapshots=True)
+        return context, generation
+
+    def _order(self, browser: Browser, po: str) -> OrderResult:
+        job = self.job
+        renewals = 0
+        while True:
+            context, generation = self._new_context(browser)
+            page = context.new_page()
+            handler = Handler(
+                page,
+                layout=job.settings.layout,
+                tz=job.settings.seller_timezone,
+                timeout_ms=job.settings.action_timeout_s * 1000,
+                limiter=job.limiter,
+                retry=job.retry,
+                on_retry=job.stats.retry,
+                on_bytes=None,
+                stop_event=job.stop_event,
+            )
+            try:
+                outcome = handler.capture_order(po, is_written=lambda txn: job.walker.is_written(po, txn))
+            except SessionExpired:
+                if not job.keeper.can_renew or renewals >= MAX_RENEWALS_PER_ORDER:
+                    self._close(context, po, keep_trace=False)
+                    if not job.keeper.can_renew:
+                        raise SessionLost(job.job_id) from None
+                    raise
+                renewals += 1
+                job.keeper.renew(page, generation)
+                job.stats.session_renewed()
+                self._close(context, po, keep_trace=False)
+                continue
+            except PageError as exc:
+                self._snapshot(page, po, exc)
+                self._close(context, po, keep_trace=job.settings.trace != "off")
+                raise
+            except BaseException:
+                self._close(context, po, keep_trace=job.settings.trace != "off")
+                raise
+            trace = self._close(context, po, keep_trace=job.settings.trace == "on", into_bundle=True)
+            break
+        if outcome.refunds:
+            job.walker.captured(po)
+        written = 0
+        for capture in outcome.refunds:
+            if trace is not None:
+                capture.files.append(trace)
+            result = job.pipeline.process(capture)
+            job.walker.journal.record_refund(
+                po,
+                capture.transaction_id,
+                bundle=str(result.bundle),
+                amount=result.amount,
+                verdict=result.verdict,
+                deadline=result.deadline.isoformat() if result.deadline else None,
+            )
+            job.stats.add_bytes(result.bytes)
+            written += 1
+        return OrderResult(written=written, already=len(outcome.already_written), cc_refunds=len(outcome.cc_refund_ids))
+
+    def _snapshot(self, page: object, po: str, exc: PageError) -> None:
+        from pages.base import snapshot_failure
+
+        try:
+            snap = snapshot_failure(page, self.job.failures_dir, f"{po}-{type(exc).__name__}")  # type: ignore[arg-type]
+        except Exception as snap_exc:  # noqa: BLE001 - a failed snapshot must not hide the real failure
+            log.warning("failure.snapshot_failed", error=str(snap_exc))
+            return
+        where = snap.screenshot or snap.html
+        if where is not None:
+            self.job.stats.failure_snapshot(po, str(where))
+        log.info("failure.snapshot", screenshot=str(snap.screenshot), html=str(snap.html), url=snap.url)
+
+    def _close(self, context: BrowserContext, po: str, *, keep_trace: bool, into_bundle: bool = False) -> StagedFile | None:
+        """Close the order's context; keep its trace in failures/ or hand it to the bundle."""
+        staged: StagedFile | None = None
+        try:
+            if self.job.settings.trace != "off":
+                if keep_trace:
+                    path = self.job.failures_dir / f"{po}-trace.zip"
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    context.tracing.stop(path=str(path))
+                    if into_bundle:
+                        staged = StagedFile("captures/trace.zip", path.read_bytes(), "application/zip")
+                        path.unlink()
+                else:
+                    context.tracing.stop()
+            context.close()
+        except Exception as exc:  # noqa: BLE001 - closing a context after a dropped browser may fail
+            log.warning("context.close_failed", error=str(exc))
+        return staged

@@ -102,7 +102,8 @@ def exported_files(
         entry = custody.next_entry(log, CustodyEvent.EXPORTED, actor=actor, at=at, manifest_sha256=bundle.manifest_sha256, details=details)  # type: ignore[arg-type]
         files[CUSTODY] = log + serialize.dumps_line(entry)
         return bundle.name, files
-    redacted = redact_files(files, bundle.case.model_copy(update={"assessment": None}))
+    types = {entry.path: entry.media_type for entry in bundle.manifest.files}
+    redacted = redact_files(files, bundle.case.model_copy(update={"assessment": None}), types)
     content = redacted.files
     content[REPORT] = report_bytes(
         bundle.name, load_model(RefundCase, content[CASE], CASE), content, at,  # type: ignore[arg-type]

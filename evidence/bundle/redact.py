@@ -43,10 +43,10 @@ class Redacted:
     withheld: list[FileEntry] = field(default_factory=list)
 
 
-def redact_files(files: Mapping[str, bytes], case: RefundCase) -> Redacted:
+def redact_files(files: Mapping[str, bytes], case: RefundCase, media_types: Mapping[str, str] | None = None) -> Redacted:
     """A masked copy of a bundle's sealed files (``report.html`` excluded: the caller re-renders it)."""
     masked, terms = _terms(case)
-    originals = {entry.path: entry for entry in entries_for(files)}
+    originals = {entry.path: entry for entry in entries_for(files, media_types)}
     out: dict[str, bytes] = {}
     result = Redacted(files=out, masked=masked)
     for path, data in sorted(files.items()):

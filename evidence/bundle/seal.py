@@ -24,10 +24,16 @@ from evidence.models import Assessment, RefundCase, ReviewDecision
 from evidence.report.render import ListedFile, ReportInput, render_report
 
 
-def entries_for(files: Mapping[str, bytes]) -> list[FileEntry]:
-    """A manifest entry for every sealed file (all but the unsealed top-level four), sorted by path."""
+def entries_for(files: Mapping[str, bytes], media_types: Mapping[str, str] | None = None) -> list[FileEntry]:
+    """A manifest entry for every sealed file (all but the unsealed top-level four), sorted by path.
+
+    ``media_types`` overrides the type guessed from the suffix (e.g. what the collector declared).
+    """
+    types = media_types or {}
     return [
-        FileEntry(path=path, sha256=sha256_bytes(data), bytes=len(data), media_type=media_type_for(path))
+        FileEntry(
+            path=path, sha256=sha256_bytes(data), bytes=len(data), media_type=types.get(path) or media_type_for(path)
+        )
         for path, data in sorted(files.items())
         if path not in UNSEALED
     ]
@@ -61,9 +67,19 @@ class Sealed:
         return digest_line(self.digest)
 
 
-def seal(files: Mapping[str, bytes], manifest: Manifest, at: datetime, key: SigningKey | None) -> Sealed:
-    """Seal ``files`` under ``manifest`` (its ``files`` and ``sealed_at`` are replaced)."""
-    sealed = manifest.model_copy(update={"files": entries_for(files), "sealed_at": at})
+def seal(
+    files: Mapping[str, bytes],
+    manifest: Manifest,
+    at: datetime,
+    key: SigningKey | None,
+    media_types: Mapping[str, str] | None = None,
+) -> Sealed:
+    """Seal ``files`` under ``manifest`` (its ``files`` and ``sealed_at`` are replaced).
+
+    Media types already in ``manifest`` are kept for files that stay; ``media_types`` adds others.
+    """
+    types = {entry.path: entry.media_type for entry in manifest.files} | dict(media_types or {})
+    sealed = manifest.model_copy(update={"files": entries_for(files, types), "sealed_at": at})
     sealed = Manifest.model_validate(sealed.model_dump())  # re-validate the updated copy
     manifest_bytes = serialize.dumps(sealed)
     digest = sha256_bytes(manifest_bytes)

@@ -78,6 +78,7 @@ def write_bundle(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = _content_files(case, artifacts)
+    declared = {artifact.path: artifact.media_type for artifact in artifacts if artifact.media_type}
     at = clock()
     key = bundle_key(case.po, case.refund_transaction_id)
     clean_stale_staging(out_dir)
@@ -108,7 +109,7 @@ def write_bundle(
         assessments = [case.assessment] if case.assessment else []
         all_files = dict(files)
         all_files[REPORT] = report_bytes(name, case, files, at, assessments=assessments, reviews=[])
-        sealed = seal(all_files, manifest, at, context.signing_key)
+        sealed = seal(all_files, manifest, at, context.signing_key, media_types=declared)
         details = {"signed_by": context.signing_key.fingerprint} if context.signing_key else {}
         if context.job_id:
             details["job_id"] = context.job_id

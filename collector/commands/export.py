@@ -1,0 +1,70 @@
+"""``collector export PATH... --out DIR [--redact] [--single ARCHIVE.zip]``: deterministic zips.
+
+PATH is a bundle folder or a folder of bundles. Exit 0 when every archive was written, 1 when a
+bundle fails verification (nothing is exported then), 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from evidence.bundle import (
+    BundleError,
+    BundleIntegrityError,
+    export_bundles,
+    load_signing_key,
+    verify_path,
+)
+from evidence.bundle.index import bundle_folders
+from evidence.bundle.verify import is_bundle_dir
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def export(
+    paths: Annotated[list[Path], typer.Argument(help="Bundle folders, or folders of bundles.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder the archives are written to.")],
+    redact: Annotated[bool, typer.Option("--redact", help="Mask customer name, address and e-mail (see docs/bundle-format.md).")] = False,
+    single: Annotated[Optional[str], typer.Option("--single", help="One archive (a file name ending in .zip) for all bundles.")] = None,
+    key: Annotated[Optional[Path], typer.Option("--key", help="Private key to sign a redacted copy's new manifest.")] = None,
+    actor: Annotated[Optional[str], typer.Option("--actor", help="Who exports (recorded in the custody log).")] = None,
+) -> None:
+    """Export bundles as deterministic zip archives that `collector verify` checks as they are."""
+    bundles: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            typer.echo(f"error: no such folder: {path}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        if is_bundle_dir(path):
+            bundles.append(path)
+        elif path.is_dir() and bundle_folders(path):
+            bundles.extend(bundle_folders(path))
+        else:
+            typer.echo(f"error: not a bundle or a folder of bundles: {path}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+    try:
+        signing_key = load_signing_key(key) if key else None
+        written = export_bundles(
+            bundles, out, actor=actor or os.environ.get("COLLECTOR_OPERATOR") or getpass.getuser(),
+            redact=redact, single=single, signing_key=signing_key,
+        )  # fmt: skip
+    except BundleIntegrityError as exc:
+        typer.echo(f"error: not exported: {exc.path} fails verification:", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem.code}  {problem.path}  {problem.message}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    except BundleError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    for archive in written:
+        status = "verified" if verify_path(archive).ok else "WRITTEN BUT DOES NOT VERIFY"
+        typer.echo(f"{archive} ({archive.stat().st_size} bytes, {status})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)

@@ -53,6 +53,7 @@ ELEMENT_TIMEOUT_MS = 2_000
 LOADING = re.compile(r"^\s*Loading")
 ERROR_HEADING = "Something went wrong"
 RATE_LIMIT_TEXT = re.compile(r"too many requests", re.IGNORECASE)
+RETRY_IN = re.compile(r"Try again in (\d+) seconds")
 _NAMES_JS = """els => els.map(e => (e.getAttribute('aria-label') || e.innerText || e.textContent || '')
     .replace(/\\s+/g, ' ').trim()).filter(Boolean)"""
 
@@ -76,6 +77,7 @@ class _Base:
         self.timeout = timeout
         self.error_heading = page.get_by_role("heading", name=ERROR_HEADING)
         self.login_heading = page.get_by_role("heading", name="Sign in to Seller Center")
+        self.rate_heading = page.get_by_role("heading", name=RATE_LIMIT_TEXT)
 
     # ----------------------------------------------------------------- diagnosis
 
@@ -87,8 +89,9 @@ class _Base:
             raise SessionExpired(screen=self.name, url=url)
         if self.error_heading.count():
             raise ServerError(f"Seller Center answered 'Something went wrong' on {self.name}.", screen=self.name, url=url)
-        if self.page.get_by_role("heading", name=RATE_LIMIT_TEXT).count():
-            raise RateLimited(None, screen=self.name, url=url)
+        if self.rate_heading.count():
+            wait = RETRY_IN.search(self.page.locator("body").inner_text())
+            raise RateLimited(float(wait[1]) if wait else None, screen=self.name, url=url)
 
     def _missing(self, looked_for: str, *, role: str = "button", scope: Locator | None = None) -> ElementMissing:
         self._raise_if_interrupted()
@@ -132,6 +135,11 @@ class _Base:
             raise
 
     # ----------------------------------------------------------------- navigation
+
+    def _submit(self, button: Locator, doing: str) -> None:
+        """Click a button that submits a form; the site answers with a new page (GET/POST forms)."""
+        with self._translated(doing), self.page.expect_navigation(timeout=self.timeout):
+            button.click()
 
     def _goto(self, path: str) -> None:
         """Open ``path`` (relative to the current site, or the context's base_url)."""
@@ -184,7 +192,8 @@ class Screen(_Base):
         """Expect the landmark and the end of loading; raise the error that explains a failure."""
         looked_for = f"heading '{self.heading if isinstance(self.heading, str) else self.heading.pattern}'"
         try:
-            expect(self.landmark.or_(self.login_heading).or_(self.error_heading).first).to_be_visible(
+            landmark_or_stop = self.landmark.or_(self.login_heading).or_(self.error_heading).or_(self.rate_heading)
+            expect(landmark_or_stop.first).to_be_visible(
                 timeout=self.timeout
             )
         except AssertionError:

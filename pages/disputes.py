@@ -52,9 +52,7 @@ class DisputesDashboard(Screen):
         self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
 
     def _rows(self) -> list[TableRow]:
-        with self._translated("waiting for the table 'Disputes'"):
-            expect(self.table.or_(self.not_found).first).to_be_visible(timeout=self.timeout)
-        if not self.table.count():
+        if not self.table.count():  # wait_until_ready has seen loading finish: the table is there or not
             return []
         return read_table(self.table, caption="Disputes", screen=self.name, url=self.page.url, required=COLUMNS).rows
 
@@ -86,10 +84,7 @@ class DisputesDashboard(Screen):
     def search(self, case_id_or_po: str) -> list[DisputeCase]:
         """Cases matching a case ID or PO #; ``OrderNotFound`` when there are none."""
         self._require(self.query, "textbox 'Search by case ID or PO #'", role="textbox").fill(case_id_or_po)
-        self._require(self.search_button, "button 'Search'").click()
-        found = self.table.filter(has_text=case_id_or_po)
-        with self._translated(f"waiting for the search result for {case_id_or_po}"):
-            expect(found.or_(self.not_found).first).to_be_visible(timeout=self.timeout)
+        self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {case_id_or_po}")
         self.wait_until_ready()
         if self.not_found.count():
             raise OrderNotFound(case_id_or_po, screen=self.name, url=self.page.url)

@@ -57,11 +57,9 @@ class LoginPage(_AuthScreen):
         """Fill and submit step 1; ``LoginFailed`` / ``AccountLocked`` when the site refuses."""
         self._require(self.email, "textbox 'Email'", role="textbox").fill(email)
         self._require(self.password, "textbox 'Password'", role="textbox").fill(password)
-        button = self._require(self.sign_in_button, "button 'Sign in'")
         # The form posts and the site answers with a new page: waiting for that navigation keeps
         # an alert left over from an earlier attempt from being read as this attempt's answer.
-        with self._translated("submitting the sign-in form"), self.page.expect_navigation(timeout=self.timeout):
-            button.click()
+        self._submit(self._require(self.sign_in_button, "button 'Sign in'"), "submitting the sign-in form")
         verify = TwoFactorPage(self.page, tz=self.tz, timeout=self.timeout)
         alert = self.page.get_by_role("alert").filter(has_text=_NOT_EMPTY)
         try:
@@ -87,9 +85,7 @@ class TwoFactorPage(_AuthScreen):
     def verify(self, code: str) -> Shell:
         """Submit the code; returns the shell of the page the site lands on (``next`` or Home)."""
         self._require(self.code, "textbox '6-digit code'", role="textbox").fill(code)
-        button = self._require(self.verify_button, "button 'Verify'")
-        with self._translated("submitting the code"), self.page.expect_navigation(timeout=self.timeout):
-            button.click()
+        self._submit(self._require(self.verify_button, "button 'Verify'"), "submitting the code")
         shell = Shell(self.page, tz=self.tz, timeout=self.timeout)
         alert = self.page.get_by_role("alert").filter(has_text=_NOT_EMPTY)
         try:

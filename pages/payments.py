@@ -81,14 +81,15 @@ class SearchTransactionsTab(Screen):
     def search(self, number: str) -> ResultRow:
         """Search one PO / customer order number; its single result row, or a typed error."""
         self._require(self.query, "textbox 'PO # or customer order #'", role="textbox").fill(number)
-        self._require(self.search_button, "button 'Search'").click()
-        found = self.results.filter(has_text=number)
-        with self._translated(f"waiting for the search result for {number}"):
-            expect(found.or_(self.not_found).or_(self.too_old).first).to_be_visible(timeout=self.timeout)
-            expect(self.loading).to_have_count(0, timeout=self.timeout)
+        self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
+        self.wait_until_ready()
+        return self.result_row(number)
+
+    def result_row(self, number: str) -> ResultRow:
+        """The result shown now for ``number``; ``OrderNotFound`` / ``OrderTooOld`` when the site says so."""
         if self.too_old.count():
             raise OrderTooOld(number, screen=self.name, url=self.page.url)
-        if self.not_found.count():
+        if self.not_found.count() or not self.results.count():
             raise OrderNotFound(number, screen=self.name, url=self.page.url)
         table = read_table(self.results, caption="Search results", screen=self.name, url=self.page.url, required=RESULT_COLUMNS)
         rows = [r for r in table.rows if number in (r.text("PO #"), r.text("Customer order #"))]

@@ -54,6 +54,8 @@ class Shell(_Base):
         self.inbox_link = self.nav.get_by_role("link", name=_INBOX)
         self.help_link = self.nav.get_by_role("link", name="Help", exact=True)
         self.sign_out_button = page.get_by_role("button", name="Sign out")
+        # CSS: the contract shows the seller name in the header as plain text, with no role or label.
+        self.seller = page.locator("header .seller")
 
     def _scope(self):  # type: ignore[no-untyped-def]
         return self.nav
@@ -78,6 +80,10 @@ class Shell(_Base):
         if not match:
             raise ElementMissing(self.name, "link 'Inbox, N unread'", self.page.url, available=[link.inner_text()])
         return int(match[1])
+
+    def seller_name(self) -> str:
+        """The seller name shown in the header."""
+        return " ".join(self._require(self.seller, "the seller name in the header", role="link").inner_text().split())
 
     def _kw(self) -> dict:  # type: ignore[type-arg]
         return {"tz": self.tz, "timeout": self.timeout}

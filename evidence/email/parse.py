@@ -21,13 +21,14 @@ The raw bytes are never changed: ``ParsedEmail.raw`` is exactly what was read, a
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email import policy as email_policy
-from email.header import decode_header, make_header
 from email.message import Message as EmailMessage
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
@@ -54,11 +55,22 @@ class ParsedEmail:
 
     def header(self, name: str) -> str | None:
         """A header decoded to text (the first one when repeated), or None."""
-        value = self.headers.get(name)
-        return None if value is None else decode_header_value(str(value))
+        value = _raw(self.headers, name)
+        return None if value is None else decode_header_value(value)
 
     def header_all(self, name: str) -> list[str]:
-        return [decode_header_value(str(v)) for v in self.headers.get_all(name) or []]
+        return [decode_header_value(v) for v in _raw_all(self.headers, name)]
+
+
+def _raw_all(msg: EmailMessage, name: str) -> list[str]:
+    """Header values as stored (8-bit bytes still surrogate-escaped, unlike ``msg.get``)."""
+    lname = name.lower()
+    return [value if isinstance(value, str) else str(value) for key, value in msg.raw_items() if key.lower() == lname]
+
+
+def _raw(msg: EmailMessage, name: str) -> str | None:
+    values = _raw_all(msg, name)
+    return values[0] if values else None
 
 
 def _fix_8bit(value: str) -> str:
@@ -73,27 +85,37 @@ def _fix_8bit(value: str) -> str:
         return data.decode("cp1252", "replace")
 
 
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)")
+
+
+def _decode_word(match: re.Match[str], notes: list[str]) -> str:
+    charset, encoding, text = match.group(1).split("*", 1)[0], match.group(2).upper(), match.group(3)
+    try:
+        if encoding == "B":
+            data = base64.b64decode(text + "=" * (-len(text) % 4), validate=False)
+        else:
+            data = binascii.a2b_qp(text.encode("ascii", "replace"), header=True)
+    except (binascii.Error, ValueError):
+        notes.append(f"broken encoded word kept as written: {match.group(0)[:60]!r}")
+        return match.group(0)
+    return _decode_bytes(data, charset, notes)
+
+
 def decode_header_value(value: str, notes: list[str] | None = None) -> str:
-    """Decode RFC 2047 encoded words; unknown charsets and broken words fall back with a note."""
+    """Decode RFC 2047 encoded words (any charset Python knows) mixed with plain or 8-bit text.
+
+    An unknown charset or a broken word falls back (UTF-8 with replacement characters, or the
+    word as written) and, when ``notes`` is given, says so there.
+    """
     value = _fix_8bit(value)
-    if "=?" not in value:
-        return " ".join(value.split())
-    try:
-        return " ".join(str(make_header(decode_header(value))).split())
-    except Exception as exc:  # noqa: BLE001 - LookupError, UnicodeDecodeError, HeaderParseError, ...
-        problem = f"header could not be fully decoded ({type(exc).__name__}): {value[:80]!r}"
-    local: list[str] = []
-    try:
-        chunks = decode_header(value)
-        text = "".join(
-            chunk if isinstance(chunk, str) else _decode_bytes(chunk, charset or "utf-8", local)
-            for chunk, charset in chunks
-        )
-    except Exception:  # noqa: BLE001 - keep the header as written
-        text = value
-    if notes is not None:
-        notes.append(problem)
-    return " ".join(text.split())
+    if "=?" in value:
+        local: list[str] = []
+        value = _BETWEEN_WORDS.sub(r"\1", value)  # whitespace between encoded words is not text
+        value = _ENCODED_WORD.sub(lambda m: _decode_word(m, local), value)
+        if local and notes is not None:
+            notes.extend(f"header: {n}" for n in local if f"header: {n}" not in notes)
+    return " ".join(value.split())
 
 
 def _decode_bytes(data: bytes, charset: str | None, notes: list[str]) -> str:
@@ -133,14 +155,14 @@ def _parse_date(value: str | None) -> datetime | None:
 
 
 def _sent_at(msg: EmailMessage, fallback_time: datetime | None, notes: list[str]) -> datetime:
-    raw_date = msg.get("Date")
-    parsed = _parse_date(str(raw_date) if raw_date is not None else None)
+    raw_date = _raw(msg, "Date")
+    parsed = _parse_date(raw_date)
     if parsed is not None:
         if parsed.tzinfo is not None and parsed.utcoffset() is None:
             parsed = parsed.replace(tzinfo=UTC)
         return parsed.astimezone(UTC)
     problem = "no Date header" if raw_date is None else f"unreadable Date header {str(raw_date)[:60]!r}"
-    received = [_parse_date(str(r).rsplit(";", 1)[-1]) for r in msg.get_all("Received") or [] if ";" in str(r)]
+    received = [_parse_date(str(r).rsplit(";", 1)[-1]) for r in _raw_all(msg, "Received") if ";" in r]
     received_dates = [r for r in received if r is not None]
     if received_dates:
         notes.append(f"{problem}; used the newest Received date")
@@ -164,7 +186,7 @@ def _clean_id(value: str | None) -> str | None:
 
 def _references(msg: EmailMessage) -> list[str]:
     ids: list[str] = []
-    for value in msg.get_all("References") or []:
+    for value in _raw_all(msg, "References"):
         found = re.findall(r"<([^<>\s]+)>", str(value))
         ids.extend(found or [t.strip("<>") for t in str(value).split() if "@" in t])
     return list(dict.fromkeys(ids))
@@ -237,16 +259,16 @@ def parse_email(
     msg = message_from_bytes(raw, policy=email_policy.compat32)
     _describe_defects(msg, notes)
 
-    message_id = _clean_id(str(msg.get("Message-ID") or "")) or None
+    message_id = _clean_id(_raw(msg, "Message-ID")) or None
     if message_id is None:
         message_id = _synthetic_id(raw)
         notes.append("no Message-ID header; using a synthetic id derived from the message bytes")
 
-    sender_name, sender = parseaddr(_fix_8bit(str(msg.get("From") or "")))
+    sender_name, sender = parseaddr(_fix_8bit(_raw(msg, "From") or ""))
     if not sender:
-        sender = parseaddr(str(msg.get("Sender") or msg.get("Return-Path") or ""))[1]
+        sender = parseaddr(_raw(msg, "Sender") or _raw(msg, "Return-Path") or "")[1]
         notes.append("no usable From address")
-    subject = decode_header_value(str(msg.get("Subject") or ""), notes)
+    subject = decode_header_value(_raw(msg, "Subject") or "", notes)
 
     text_body: str | None = None
     html_body: str | None = None
@@ -257,6 +279,8 @@ def parse_email(
         content_types.append(ctype)
         if part.is_multipart():
             continue
+        if ctype.startswith("multipart/"):  # no usable boundary: the whole body is one text part
+            ctype = "text/plain"
         disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
         filename = _filename(part, notes)
         payload = _payload_bytes(part, notes)
@@ -284,12 +308,12 @@ def parse_email(
         sent_at=_sent_at(msg, fallback_time, notes),
         sender=sender.strip().lower() or "unknown@invalid",
         sender_name=decode_header_value(sender_name, notes) or None,
-        recipients=_addresses([str(v) for v in (msg.get_all("To") or []) + (msg.get_all("Cc") or [])]),
+        recipients=_addresses(_raw_all(msg, "To") + _raw_all(msg, "Cc")),
         subject=subject,
         body_text=body_text.replace("\r\n", "\n").strip("\n"),
         body_html=sanitize_html(html_body) if html_body else None,
         attachments=attachments,
-        in_reply_to=_clean_id(str(msg.get("In-Reply-To") or "")),
+        in_reply_to=_clean_id(_raw(msg, "In-Reply-To")),
         references=_references(msg),
         raw_sha256=hashlib.sha256(raw).hexdigest(),
         notes=notes,

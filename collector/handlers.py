@@ -16,6 +16,7 @@ refunds of one order are captured once and copied into each refund's bundle.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from collector.retry import RetryPolicy
 from evidence.models import (
     Capture,
     DisputeCase,
+    InboxTab,
     DisputeState,
     Layout,
     Message,
@@ -46,12 +48,14 @@ log = structlog.get_logger()
 T = TypeVar("T")
 
 # Navigations/actions each step performs (what the rate limiter counts; docs/collector.md).
+INBOX_INDEX_TTL_S = 300.0
 STEP_COST = {
+    "open": 1,  # "auto" layout: open the Transactions dashboard to see whether the site has it
     "transactions": 2,  # open the search screen, search (+ expand the row on Payments)
     "refund": 3,  # search, expand/menu, open the details dialog or drawer
     "order": 2,
     "returns": 2,
-    "inbox": 2,  # each Inbox tab
+    "inbox": 4,  # both Inbox tabs, first pages (more pages are not counted: see docs/collector.md)
     "thread": 1,
     "case": 2,  # search the Disputes dashboard, open the case page
 }
@@ -150,6 +154,8 @@ class Handler:
         on_retry: Callable[[str], None],
         on_bytes: Callable[[int], None] | None = None,
         stop_event: threading.Event | None = None,
+        seller_addresses: list[str] | None = None,
+        inbox_cache: dict[str, Any] | None = None,
     ) -> None:
         self.page = page
         self.layout = layout
@@ -160,6 +166,8 @@ class Handler:
         self.on_retry = on_retry
         self.on_bytes = on_bytes
         self.stop_event = stop_event
+        self.seller_addresses = seller_addresses or []
+        self.inbox_cache: dict[str, Any] = inbox_cache if inbox_cache is not None else {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -178,10 +186,10 @@ class Handler:
     # ------------------------------------------------------------------ the order
 
     def capture_order(self, po: str, *, is_written: Callable[[str], bool]) -> OrderOutcome:
-        from pages import reader_for
+        from pages.readers import reader_for
 
         recorder = ScreenRecorder(self.on_bytes)
-        reader = reader_for(self.page, self.layout, on_screen=recorder, **self._kw())
+        reader = self._step("open", lambda: reader_for(self.page, self.layout, on_screen=recorder, **self._kw()))  # type: ignore[arg-type]
         transactions = self._step("transactions", lambda: reader.list_transactions(po))
         cc_ids = [t.transaction_id for t in transactions if t.type == TransactionType.CUSTOMER_CARE_REFUND]
         todo = [t for t in cc_ids if not is_written(t)]
@@ -192,11 +200,13 @@ class Handler:
         returns = self._read_returns(po, recorder)
         messages = self._read_inbox(po, recorder)
         shared_captures, shared_files = recorder.since(0)
+        seller = self._seller_name()
         for txn_id in todo:
             mark = recorder.mark()
             refund = self._step("refund", lambda txn_id=txn_id: reader.read_refund(po, txn_id))
             case = self._read_case(refund, recorder)
             own_captures, own_files = recorder.since(mark)
+            browser = self.page.context.browser
             outcome.refunds.append(
                 RefundCapture(
                     po=po,
@@ -210,53 +220,83 @@ class Handler:
                     captures=shared_captures + own_captures,
                     files=shared_files + own_files,
                     source_urls=list(recorder.urls),
-                    seller_name=self._seller_name(),
-                    browser_version=self.page.context.browser.version if self.page.context.browser else None,
+                    seller_name=seller,
+                    browser_version=browser.version if browser else None,
                 )
             )
         return outcome
 
     def _read_returns(self, po: str, recorder: ScreenRecorder) -> list[ReturnInfo]:
-        from pages import reader_for
+        from pages.readers import ReturnsReader
 
-        returns_reader = reader_for(self.page, Layout.RETURNS.value, on_screen=recorder, **self._kw())
+        returns_reader = ReturnsReader(self.page, on_screen=recorder, **self._kw())  # type: ignore[arg-type]
         try:
-            return list(self._step("returns", lambda: returns_reader.read_returns(po)))
+            return self._step("returns", lambda: returns_reader.read_returns(po))
         except OrderNotFound:
             return []  # no return on this order
 
     def _read_inbox(self, po: str, recorder: ScreenRecorder) -> list[Message]:
-        from pages import InboxPage
+        from pages.inbox import InboxPage
 
-        inbox = self._step("inbox", lambda: InboxPage.open(self.page, **self._kw()))
-        refs = self._step("inbox", lambda: inbox.find_threads(po))
         messages: list[Message] = []
-        for ref in refs:
-            thread = self._step("thread", lambda ref=ref: InboxPage.open(self.page, **self._kw()).open_thread(ref))
-            recorder("inbox.thread", self.page)
-            messages.extend(thread.read())
+        for ref in self._thread_index().get(po, []):
+
+            def read_thread(ref: Any = ref) -> list[Message]:
+                # InboxPage's constructor only defines locators: open_thread goes straight to the URL.
+                thread = InboxPage(self.page, **self._kw()).open_thread(ref)
+                recorder("inbox.thread", self.page)
+                return thread.read(seller_addresses=self.seller_addresses)
+
+            messages.extend(self._step("thread", read_thread))
         return messages
+
+    def _thread_index(self) -> dict[str, list[Any]]:
+        """PO -> Inbox threads, read once per worker and reused for ``INBOX_INDEX_TTL_S``.
+
+        The Inbox has no search: finding one order's threads means walking every page of both
+        tabs. Doing that per order would multiply the requests, so the index is cached.
+        """
+        from pages.inbox import InboxPage
+
+        cache = self.inbox_cache
+        now = time.monotonic()
+        if cache.get("at") is None or now - cache["at"] > INBOX_INDEX_TTL_S:
+
+            def walk() -> dict[str, list[Any]]:
+                inbox = InboxPage.open(self.page, **self._kw())  # type: ignore[arg-type]
+                index: dict[str, list[Any]] = {}
+                for tab in InboxTab:
+                    for summary in inbox.threads(tab):
+                        index.setdefault(summary.po, []).append(summary)
+                return index
+
+            cache["index"] = self._step("inbox", walk)
+            cache["at"] = now
+        return cache["index"]
 
     def _read_case(self, refund: RefundDetail, recorder: ScreenRecorder) -> DisputeCase | None:
         if refund.dispute.state != DisputeState.DISPUTED or not refund.dispute.case_id:
             return None
-        from pages import DisputesDashboard
+        from pages.disputes import CasePage
 
         case_id = refund.dispute.case_id
 
         def open_case() -> DisputeCase:
-            page = DisputesDashboard.open(self.page, **self._kw()).open_case(case_id)
+            page = CasePage.open_case(self.page, case_id, **self._kw())
             recorder("disputes.case", self.page)
             return page.read()
 
         return self._step("case", open_case)
 
     def _seller_name(self) -> str | None:
-        try:
-            from pages import Shell
+        """The seller name the shell shows (best effort: the bundle falls back to the setting)."""
+        from pages.shell import Shell
 
-            return Shell(self.page, **self._kw()).seller_name()
-        except (PageError, AttributeError, ImportError):
+        shell = Shell(self.page, **self._kw())  # type: ignore[arg-type]
+        getter = getattr(shell, "seller_name", None)
+        try:
+            return getter() if callable(getter) else None
+        except PageError:
             return None
 
 

@@ -7,7 +7,8 @@ again. ``--resume JOB`` reopens a job by id without repeating its inputs.
 
 ``<out>/jobs/<job id>/`` holds ``journal.sqlite`` (states), ``inputs.json``, ``job.log.jsonl``
 (structlog JSON lines), ``report.json`` and ``failures/`` (snapshots, traces). Bundles go to
-``<out>/`` itself, beside ``index.html``.
+``<out>/bundles/``, beside ``index.html`` (a folder of bundles only, so that
+``collector verify <out>/bundles`` checks exactly them).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from collector.workers import JobRuntime, Worker
 
 log = structlog.get_logger()
 JOBS_DIR = "jobs"
+BUNDLES_DIR = "bundles"
 
 
 @dataclass
@@ -192,7 +194,7 @@ def _run(
     walker.on_stop.append(limiter.stop)
     runtime = JobRuntime(
         job_id=job_id, job_dir=job_dir, settings=settings, walker=walker,
-        pipeline=Pipeline(out_dir=out, settings=settings, job_id=job_id, assess_now=assess_now),
+        pipeline=Pipeline(out_dir=out / BUNDLES_DIR, settings=settings, job_id=job_id, assess_now=assess_now),
         limiter=limiter, retry=retry, stats=stats, keeper=SessionKeeper(settings), stop_event=stop_event,
     )
     pending = counts[OrderState.PENDING]

@@ -204,9 +204,10 @@ class Pipeline:
 
 
 def _read_case(folder: Path) -> RefundCase | None:
-    from evidence.bundle.layout import CASE
+    """The case (with its latest assessment) of a bundle on disk; None when it does not read."""
+    from evidence.bundle import BundleError, read_bundle
 
     try:
-        return RefundCase.model_validate_json((folder / CASE).read_bytes())
-    except (OSError, ValueError):
+        return read_bundle(folder).case
+    except (BundleError, OSError, ValueError):
         return None

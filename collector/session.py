@@ -158,7 +158,10 @@ def ensure_session(settings: CollectorSettings) -> Path:
     if settings.session_path.is_file() and check_session(settings):
         return settings.session_path
     if settings.has_credentials:
-        return login_with_credentials(settings)
+        from collector.retry import RetryPolicy
+
+        policy = RetryPolicy(settings.retry_attempts, settings.retry_initial_wait_s, settings.retry_max_wait_s)
+        return policy.call(lambda: login_with_credentials(settings), step="login")
     reason = "the saved Seller Center session has expired" if settings.session_path.is_file() else "no saved Seller Center session"
     raise SessionMissing(reason)
 

@@ -65,6 +65,7 @@ class Worker(threading.Thread):
         self.number = number
         self.job = job
         self.error: BaseException | None = None
+        self.inbox_cache: dict[str, object] = {}  # this worker's Inbox thread index (handlers.py)
 
     def run(self) -> None:
         bind_job(self.job.job_id, worker=self.number)
@@ -113,6 +114,8 @@ class Worker(threading.Thread):
                 on_retry=job.stats.retry,
                 on_bytes=None,
                 stop_event=job.stop_event,
+                seller_addresses=job.settings.seller_addresses,
+                inbox_cache=self.inbox_cache,
             )
             try:
                 outcome = handler.capture_order(po, is_written=lambda txn: job.walker.is_written(po, txn))

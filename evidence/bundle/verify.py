@@ -50,6 +50,7 @@ class BundleReport:
     name: str | None = None
     manifest_sha256: str | None = None
     signer: str | None = None
+    custody_head: str | None = None  # SHA-256 of the log's last line: record it elsewhere to anchor the log
     files_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
 
@@ -64,6 +65,7 @@ class BundleReport:
             "ok": self.ok,
             "manifest_sha256": self.manifest_sha256,
             "signer": self.signer,
+            "custody_head": self.custody_head,
             "files_checked": self.files_checked,
             "problems": [problem.model_dump() for problem in self.problems],
         }
@@ -181,7 +183,10 @@ def verify_source(source: BundleSource, trusted: dict[str, str] | None = None) -
                     message=f"the folder is named {source.folder_name!r} but the manifest says {manifest.name!r}",
                 )
             )
-    problems.extend(custody.check_log(source.read(CUSTODY), digest))
+    log = source.read(CUSTODY)
+    problems.extend(custody.check_log(log, digest))
+    if log:
+        report.custody_head = sha256_bytes(log.splitlines(keepends=True)[-1])
     signature = source.read(SIGNATURE)
     if signature is not None:
         check = check_signature(signature, digest, trusted)

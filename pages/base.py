@@ -96,7 +96,8 @@ class _Base:
     def _missing(self, looked_for: str, *, role: str = "button", scope: Locator | None = None) -> ElementMissing:
         self._raise_if_interrupted()
         available = accessible_names(scope if scope is not None else self._scope(), role)
-        return ElementMissing(self.name, looked_for, self.page.url, available=available, kind=f"{role}s")
+        kind = f"{role}es" if role.endswith(("x", "s")) else f"{role}s"
+        return ElementMissing(self.name, looked_for, self.page.url, available=available, kind=kind)
 
     def _scope(self) -> Locator:
         return self.page.locator("body")  # CSS: the whole document is the default search scope

@@ -45,7 +45,7 @@ class DisputesDashboard(Screen):
 
     def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(page, **kwargs)
-        self.query = page.get_by_role("textbox", name="Search by case ID or PO #")
+        self.query = page.get_by_label("Search by case ID or PO #", exact=True)  # a textbox (the mock renders a searchbox)
         self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.table = page.get_by_role("table", name="Disputes", exact=True)
         self.pagination = Pagination(self.main, timeout=self.timeout)

@@ -178,7 +178,8 @@ def parse_transaction_type(text: str, *, what: str = "the transaction type") -> 
     try:
         return TransactionType(clean(text).upper().replace(" ", "_"))
     except ValueError:
-        raise UnreadableValue(what, text, "one of " + ", ".join(repr(k) for k in _TYPES)) from None
+        labels = ("Sale", "Refund", "Walmart Customer Care refund", "Adjustment", "Reversal")
+        raise UnreadableValue(what, text, "one of " + ", ".join(repr(k) for k in labels)) from None
 
 
 def parse_channel(text: str, *, what: str = "the channel") -> Channel:

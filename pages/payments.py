@@ -67,7 +67,7 @@ class SearchTransactionsTab(Screen):
 
     def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(page, **kwargs)
-        self.query = page.get_by_role("textbox", name="PO # or customer order #")
+        self.query = page.get_by_label("PO # or customer order #", exact=True)  # a textbox (the mock renders a searchbox)
         self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.results = page.get_by_role("table", name="Search results")
         self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)

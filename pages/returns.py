@@ -48,7 +48,7 @@ class ReturnsDashboard(Screen):
 
     def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(page, **kwargs)
-        self.query = page.get_by_role("textbox", name="Search by PO, RMA or customer order #")
+        self.query = page.get_by_label("Search by PO, RMA or customer order #", exact=True)  # a textbox (the mock renders a searchbox)
         self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.table = page.get_by_role("table", name="Returns", exact=True)
         self.pagination = Pagination(self.main, timeout=self.timeout)

@@ -46,7 +46,7 @@ class TransactionsDashboard(Screen):
 
     def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(page, **kwargs)
-        self.query = page.get_by_role("textbox", name="Search by PO or customer order #")
+        self.query = page.get_by_label("Search by PO or customer order #", exact=True)  # a textbox (the mock renders a searchbox)
         self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.type_filter = page.get_by_role("combobox", name="Transaction type")
         self.table = page.get_by_role("table", name="Transactions", exact=True)

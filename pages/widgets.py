@@ -105,6 +105,8 @@ def read_table(
         )
     rows = []
     for i, raw in enumerate(data["rows"]):
+        if len(raw) == 1 and len(headers) > 1:
+            continue  # a full-width row (an expansion under a data row) is not a data row
         cells = {}
         for header, c in zip(headers, raw, strict=False):
             cells[header] = Cell(text=clean(c["text"]), buttons=c["buttons"], links=c["links"], times=c["times"])

@@ -14,6 +14,7 @@ from evidence.policy.deadlines import (
     dispute_deadline,
     format_local,
     format_time_left,
+    parse_instant,
     return_window_end,
     seller_zone,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "load_policy_file",
     "load_policy_text",
     "open_deadlines",
+    "parse_instant",
     "parse_policy",
     "render_draft",
     "return_window_end",

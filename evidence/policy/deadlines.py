@@ -32,6 +32,7 @@ __all__ = [
     "format_local",
     "format_time_left",
     "is_open",
+    "parse_instant",
     "return_window_end",
     "seller_zone",
 ]
@@ -133,3 +134,14 @@ def format_time_left(delta: timedelta) -> str:
     hours, mins = divmod(rest, 60)
     text = (f"{days} d " if days else "") + (f"{hours} h " if days or hours else "") + f"{mins} min"
     return f"closed {text} ago" if closed else f"{text} left"
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 time with an offset (``2026-11-21T03:00Z``, ``2026-11-20T21:00-06:00``), in UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"cannot read the time {text!r}: use ISO 8601 such as 2026-11-21T03:00Z") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"the time {text!r} has no time zone: add Z or an offset such as -06:00")
+    return moment.astimezone(UTC)

@@ -39,9 +39,12 @@ def check_lost_order(facts: Facts) -> list[Finding]:
         return [_finding("lost_order.reason", "Refund reason known", UNKNOWN,
                          "No refund reason was captured: cannot tell whether the lost-order steps apply.",
                          [_field("refund.reason"), _field("refund.reason_code")])]
-    after_delivery = reason.casefold().replace(" ", "_") == LOST_AFTER_DELIVERY
     order = facts.case.order
     shipments = order.shipments if order else []
+    # A delivery scan with signature/photo proof turns "not received" into a lost-after-delivery case:
+    # the proof is the answer, and a replacement or carrier claim is not expected.
+    proven = any(_delivered(s) and s.delivery_proof in ("signature", "photo") for s in shipments)
+    after_delivery = reason.casefold().replace(" ", "_") == LOST_AFTER_DELIVERY or proven
     findings = [_tracking(facts, shipments, order is not None)]
     if after_delivery or any(_delivered(s) for s in shipments):
         findings.append(_delivery_proof(shipments, order is not None, after_delivery))
@@ -61,11 +64,11 @@ def _tracking(facts: Facts, shipments: list[Shipment], have_order: bool) -> Find
         return _finding("lost_order.tracking", title, UNKNOWN, "The order's shipments were not captured.", refs)
     if not shipments:
         return _finding("lost_order.tracking", title, FAIL, "No shipment with tracking is recorded for the order.", refs)
-    scanned = [s for s in shipments if s.tracking_number and s.events]
+    scanned = [s for s in shipments if s.tracking_number and (s.events or s.delivered_at)]
     if scanned:
         s = scanned[0]
-        return _finding("lost_order.tracking", title, PASS,
-                        f"{s.carrier} tracking {s.tracking_number} with {len(s.events)} carrier scan(s).", refs)
+        seen = f"{len(s.events)} carrier scan(s)" if s.events else f"delivery recorded {facts.local(s.delivered_at)}"
+        return _finding("lost_order.tracking", title, PASS, f"{s.carrier} tracking {s.tracking_number} with {seen}.", refs)
     s = shipments[0]
     return _finding("lost_order.tracking", title, UNKNOWN,
                     f"{s.carrier} tracking {s.tracking_number} has no carrier scans captured; check it is valid.", refs)

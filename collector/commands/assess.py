@@ -1,0 +1,97 @@
+"""``collector assess BUNDLE... [--policy ID] [--now TIME]``: recompute and record an assessment.
+
+For each bundle: read the case, pick the policy (``--policy`` / ``COLLECTOR_POLICY_ID``, else the
+version in effect on the refund's issue date), run the pure ``assess`` and record the result with
+``append_assessment`` (new file, re-sealed manifest, "assessed" in the custody log, new report).
+Every bundle is read and every policy chosen before anything is written, so a bad argument
+changes nothing. Exit 0 when all were recorded, 1 when a bundle fails verification (it is not
+re-sealed), 2 for usage errors (unknown policy id, unreadable --now, a path that is not a bundle).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from evidence.bundle import BundleError, BundleIntegrityError, SigningError, append_assessment, load_signing_key, read_bundle
+from evidence.policy import (
+    PolicyError,
+    assess,
+    default_registry,
+    format_local,
+    format_time_left,
+    parse_instant,
+    seller_zone,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _usage(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def assess_command(
+    bundles: Annotated[list[Path], typer.Argument(help="Bundle folders to assess.")],
+    policy: Annotated[
+        Optional[str],
+        typer.Option("--policy", envvar="COLLECTOR_POLICY_ID",
+                     help="Policy id (e.g. walmart-cc-2024-11); default: the version in effect on the refund's issue date."),
+    ] = None,
+    now: Annotated[
+        Optional[str], typer.Option("--now", help="Assess as of this ISO 8601 time with offset (default: now).")
+    ] = None,
+    key: Annotated[Optional[Path], typer.Option("--key", help="Private key to re-sign the re-sealed manifest.")] = None,
+    actor: Annotated[Optional[str], typer.Option("--actor", help="Who assesses (recorded in the custody log).")] = None,
+) -> None:
+    """Assess refunds under the dispute policy and record the assessment in each bundle."""
+    try:
+        at = parse_instant(now) if now else datetime.now(UTC)
+    except ValueError as exc:
+        raise _usage(str(exc)) from None
+    registry = default_registry()
+    plans = []
+    for path in bundles:
+        try:
+            bundle = read_bundle(path)
+        except BundleError as exc:
+            raise _usage(f"not a readable bundle: {exc}") from None
+        case = bundle.case
+        try:
+            chosen = registry.select(policy_id=policy, issued_at=case.refund.issued_at, timezone=case.seller.timezone)
+            tz = seller_zone(case.seller.timezone)
+        except (PolicyError, ValueError) as exc:
+            raise _usage(f"{path}: {exc}") from None
+        plans.append((path, case, chosen, tz))
+    try:
+        signing_key = load_signing_key(key) if key else None
+    except SigningError as exc:
+        raise _usage(str(exc)) from None
+    who = actor or os.environ.get("COLLECTOR_OPERATOR") or getpass.getuser()
+    failed = 0
+    for path, case, chosen, tz in plans:
+        result = assess(case, chosen, at)
+        try:
+            append_assessment(path, result, who, signing_key=signing_key)
+        except BundleIntegrityError as exc:
+            failed += 1
+            typer.echo(f"FAIL {path}: not assessed, the bundle fails verification", err=True)
+            for problem in exc.problems:
+                typer.echo(f"  {problem.code}  {problem.path}  {problem.message}", err=True)
+            continue
+        when = (f"{format_local(result.deadline, tz)} ({format_time_left(result.deadline - at)})"
+                if result.deadline else "deadline unknown")
+        typer.echo(f"{result.verdict.value:<16} PO {case.po} {case.refund_transaction_id}: {when} [{chosen.id}]  ({path})")
+        for reason in result.reasons:
+            typer.echo(f"  - {reason}")
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assess")(assess_command)

@@ -1,0 +1,60 @@
+"""index.html over a folder of bundles: most urgent first, each linking its report."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from collector.cli import app
+from evidence.bundle import write_bundle, write_index
+from evidence.bundle.example import example_artifacts, example_assessment, example_case, example_context, fixed_clock
+from evidence.models import Verdict
+
+runner = CliRunner()
+
+
+def _bundle(folder: Path, transaction: str, deadline: datetime | None, verdict: Verdict = Verdict.READY_TO_FILE) -> None:
+    case = example_case()
+    refund = case.refund.model_copy(update={"transaction_id": transaction})
+    assessment = example_assessment(verdict=verdict).model_copy(update={"deadline": deadline}) if deadline else None
+    case = case.model_copy(update={"refund_transaction_id": transaction, "refund": refund, "assessment": assessment})
+    write_bundle(folder, case, example_artifacts(), example_context(), clock=fixed_clock)
+
+
+def test_index_lists_bundles_by_deadline_with_verdict_time_left_and_report_links(tmp_path: Path) -> None:
+    now = fixed_clock()
+    _bundle(tmp_path, "CCR-LATE", now + timedelta(days=3), Verdict.NEEDS_ATTENTION)
+    _bundle(tmp_path, "CCR-SOON", now + timedelta(hours=5))
+    _bundle(tmp_path, "CCR-NONE", None)
+    index = write_index(tmp_path, clock=fixed_clock)
+    text = index.read_text()
+    links = re.findall(r'<a href="([^"]+)">', text)
+    assert links == [
+        "4342076435326_CCR-SOON_v1/report.html",
+        "4342076435326_CCR-LATE_v1/report.html",
+        "4342076435326_CCR-NONE_v1/report.html",
+    ]
+    assert all((tmp_path / link).is_file() for link in links)
+    assert "5 h 0 min left" in text and "3 d 0 h left" in text
+    assert "needs attention" in text and text.count("not assessed") == 2  # verdict and time-left cells
+    assert text.count("verified") == 3
+
+
+def test_index_flags_a_tampered_bundle_and_marks_older_versions(tmp_path: Path) -> None:
+    _bundle(tmp_path, "CCR-1", fixed_clock() + timedelta(days=1))
+    _bundle(tmp_path, "CCR-1", fixed_clock() + timedelta(days=1))
+    (tmp_path / "4342076435326_CCR-1_v2" / "emails" / "0001.eml").write_bytes(b"edited")
+    text = write_index(tmp_path, clock=fixed_clock).read_text()
+    assert "1 problem(s)" in text
+    assert text.count("superseded") == 1 and text.index("CCR-1_v2/report.html") < text.index("CCR-1_v1/report.html")
+
+
+def test_index_cli_writes_the_page_and_rejects_a_missing_folder(tmp_path: Path) -> None:
+    _bundle(tmp_path, "CCR-1", datetime(2026, 11, 22, tzinfo=UTC))
+    result = runner.invoke(app, ["index", str(tmp_path)])
+    assert result.exit_code == 0 and (tmp_path / "index.html").is_file()
+    result = runner.invoke(app, ["index", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no such folder" in result.output

@@ -13,7 +13,7 @@ clients use:
 4. Empty containers are pruned: their children move up (at the top only when there is a single
    child, so unrelated replies to the same missing message stay together under it).
 5. Subject fallback: top-level conversations whose subjects agree once ``Re:``, ``Fwd:``,
-   ``AW:``, ``SV:``, "Automatic reply:" and similar prefixes (and ``[list]`` tags) are stripped
+   ``AW:``, ``SV:``, "Automatic reply:", "Read:", "Undeliverable:" and similar prefixes (and ``[list]`` tags) are stripped
    are joined: the later ones become children of the earliest. This is what threads Seller
    Center Inbox messages, which carry no Message-ID headers.
 
@@ -35,7 +35,8 @@ _PREFIX = re.compile(
     r"^\s*(\[[^\]]{1,40}\]\s*)*"
     r"(re|fw|fwd|aw|wg|sv|vs|antw|antwort|rv|tr|ref|odp|res|enc|r|rif|automatic reply|auto reply|autoreply|auto|"
     r"out of office|r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|abwesenheitsnotiz|"
-    r"automatische antwort|automatyczna odpowied[źz])\s*(\[\d+\]|\(\d+\))?\s*[:：]\s*",
+    r"automatische antwort|automatyczna odpowied[źz]|read|gelesen|lu|le[íi]do|letto|undeliverable|unzustellbar|"
+    r"non remis)\s*(\[\d+\]|\(\d+\))?\s*[:：]\s*",
     re.IGNORECASE,
 )
 

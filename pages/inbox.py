@@ -3,8 +3,9 @@
 Messages read here become ``Message`` models with ``source=INBOX``. The Inbox shows no
 Message-ID, so each gets a stable synthetic id (a hash of thread id, sender, time and body): the
 same message read twice gets the same id. The role comes from the sender: the order's relay
-address is the customer; the seller's own addresses (or any non-Walmart sender in a customer
-thread) the seller; a Walmart sender on the Walmart tab is Customer Care.
+address is the customer; the seller's own addresses (or any other non-Walmart sender) the
+seller; a Walmart Customer Care sender is Customer Care, other Walmart senders (noreply) are
+Walmart system notices.
 """
 
 from __future__ import annotations
@@ -57,17 +58,23 @@ def synthetic_id(thread_id: str, sender: str, sent_iso: str, body: str) -> str:
     return f"inbox-{digest[:32]}@sellercenter.invalid"
 
 
-def message_role(sender: str, tab: InboxTab, *, relay: str | None = None, seller_addresses: Iterable[str] = ()) -> Role:
+def message_role(
+    sender: str,
+    tab: InboxTab,
+    *,
+    sender_name: str | None = None,
+    relay: str | None = None,
+    seller_addresses: Iterable[str] = (),
+) -> Role:
+    """Who wrote a message, from what the Inbox shows about its sender."""
     address = sender.strip().lower()
     if relay or RELAY.match(address):
         return Role.CUSTOMER
     if address in {a.strip().lower() for a in seller_addresses}:
         return Role.SELLER
-    walmart = address.endswith("@walmart.com") or address.endswith(".walmart.com")
-    if tab is InboxTab.WALMART and walmart:
-        return Role.WALMART_CUSTOMER_CARE
-    if walmart:
-        return Role.WALMART_SYSTEM
+    if address.endswith("@walmart.com") or address.endswith(".walmart.com"):
+        care = "customer care" in (sender_name or "").lower() or "care" in address.split("@")[0]
+        return Role.WALMART_CUSTOMER_CARE if care else Role.WALMART_SYSTEM
     return Role.SELLER  # the only other party in a customer or Walmart thread
 
 
@@ -182,7 +189,8 @@ class ThreadPage(Screen):
                 sender_name=clean(raw["sender"]) or None,
                 recipients=to,
                 subject=self.thread.subject,
-                role=message_role(sender, self.thread.tab, relay=relay, seller_addresses=sellers),
+                role=message_role(sender, self.thread.tab, sender_name=raw["sender"], relay=relay,
+                                  seller_addresses=sellers),
                 body_text=body,
                 attachments=attachments,
                 inbox_tab=self.thread.tab,

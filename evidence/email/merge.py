@@ -14,18 +14,22 @@ copy is recorded in ``Message.also_seen_in``.
   the relay handled it) + normalized body (whitespace and case ignored, quoted history removed; the
   shorter text, if not trivially short, contained in the longer one). The mailbox copy inherits
   the Inbox tab.
+
+``collect_for_order`` is the collector pipeline's entry point (settings -> sources ->
+``collect_thread``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from evidence.email.classify import own_text
-from evidence.models import Message, MessageSource
+from evidence.models import Message, MessageSource, Order
 
-__all__ = ["CollectedMessage", "merge_messages", "normalized_body"]
+__all__ = ["CollectedMessage", "collect_for_order", "merge_messages", "normalized_body"]
 
 _PREFERENCE = {MessageSource.MAILBOX: 0, MessageSource.IMAP: 1, MessageSource.INBOX: 2}
 _MIN_CONTAINED = 20
@@ -113,3 +117,36 @@ def merge_messages(
     kept.sort(key=lambda i: (i.message.sent_at, i.message.message_id))
     return kept
 
+
+
+def collect_for_order(*, po: str, order: Order | None, inbox: Sequence[Message], settings: Any, now: datetime) -> Any:
+    """Adapter for ``collector.pipeline``: the order's e-mail from the Inbox plus the configured sources.
+
+    ``settings`` is the collector's settings object, read duck-typed (``evidence`` never imports
+    ``collector``): ``mail_folders``, ``imap_host`` / ``imap_port`` / ``imap_user`` /
+    ``imap_password`` / ``imap_security`` / ``imap_folders`` and ``seller_addresses``. Returns
+    ``collect_thread``'s ``EmailEvidence`` (threads, reply checks, raw e-mails). When the order is
+    unknown, its relay address is taken from the customer's Inbox messages.
+    """
+    from evidence.email.collect import PathSource, SourceSpec, collect_thread
+    from evidence.email.imap import ImapSource
+    from evidence.email.match import OrderKey
+    from evidence.email.roles import RELAY_ADDRESS, EmailConfig
+
+    key = OrderKey.of(order) if order is not None else OrderKey(po)
+    if key.po != po or key.relay_address is None:
+        relay = key.relay_address or next((m.sender for m in inbox if RELAY_ADDRESS.match(m.sender)), None)
+        key = OrderKey(po, key.customer_order_number, relay)
+    sources: list[SourceSpec] = [*inbox, *(PathSource(p) for p in getattr(settings, "mail_folders", []) or [])]
+    host, user, password = (getattr(settings, name, None) for name in ("imap_host", "imap_user", "imap_password"))
+    if host and user and password:
+        since = (order.order_date.date() - timedelta(days=1)) if order is not None else None
+        sources.append(
+            ImapSource(
+                host=host, port=getattr(settings, "imap_port", None), username=user, password=password,
+                security=getattr(settings, "imap_security", "ssl"),
+                folders=list(getattr(settings, "imap_folders", None) or ["INBOX"]), since=since,
+            )  # fmt: skip
+        )
+    config = EmailConfig(seller_addresses=list(getattr(settings, "seller_addresses", []) or []))
+    return collect_thread(key, sources, config, now=now)

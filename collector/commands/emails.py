@@ -1,0 +1,191 @@
+"""``collector emails inspect|thread``: look at mail files the way the collector will.
+
+* ``collector emails inspect PATH...`` reads .eml files, folders of them, mbox files and
+  Maildirs and prints one JSON line per message: message_id, date (UTC), from, role, automatic,
+  kind, reasons (plus complaint and notes). Roles use ``--seller-address`` / ``--seller-domain``
+  and the settings' ``seller_addresses``.
+* ``collector emails thread PATH... --po PO [--co CO] [--relay ADDRESS] [--now TIME]`` shows one
+  order's thread as a timeline (automatic replies marked) and its reply checks (latency, status).
+
+Exit codes: 0 ok; 1 when ``thread`` finds no message for the order or a reply check failed
+(late, unanswered, automatic only); 2 for usage errors (a path that cannot be read, a bad time or
+setting). Bodies are hostile input: everything printed goes through ``rich.text.Text``, never
+through console markup.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from collector.errors import ConfigError
+from collector.settings import load_settings
+from evidence.email import (
+    EmailConfig,
+    EmailSourceError,
+    OrderKey,
+    PathSource,
+    collect_thread,
+    iter_path,
+    load_message,
+)
+from evidence.email.classify import own_text
+from evidence.models import Message, ReplyCheck, ReplyStatus
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+FAILED_STATUSES = {ReplyStatus.LATE, ReplyStatus.UNANSWERED, ReplyStatus.AUTOMATIC_ONLY}
+
+emails_app = typer.Typer(help="Inspect mail files and show an order's e-mail thread.", no_args_is_help=True)
+
+PathsArg = Annotated[list[Path], typer.Argument(help=".eml files, folders of .eml, mbox files or Maildirs.")]
+SellerOpt = Annotated[list[str], typer.Option("--seller-address", help="The seller's own address (repeatable).")]
+DomainOpt = Annotated[list[str], typer.Option("--seller-domain", help="Every address at this domain is the seller.")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="TOML settings file (seller_addresses).")]
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    print(f"error: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def _config(addresses: list[str], domains: list[str], config_file: Path | None) -> EmailConfig:
+    try:
+        settings = load_settings(config_file)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    return EmailConfig(seller_addresses=[*addresses, *settings.seller_addresses], seller_domains=domains)
+
+
+def _check_paths(paths: list[Path]) -> None:
+    for path in paths:
+        if not path.exists():
+            raise _fail(f"{path}: no such file or folder")
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@emails_app.command("inspect")
+def inspect(
+    paths: PathsArg,
+    seller_address: SellerOpt = [],  # noqa: B006 - typer reads the default, never mutates it
+    seller_domain: DomainOpt = [],  # noqa: B006
+    config: ConfigOpt = None,
+) -> None:
+    """One JSON line per message: id, date (UTC), sender, role, automatic, kind and the reasons."""
+    _check_paths(paths)
+    email_config = _config(seller_address, seller_domain, config)
+    try:
+        for path in paths:
+            for item in iter_path(path):
+                parsed = load_message(item.data, email_config, source=item.source, origin=item.origin,
+                                      fallback_time=item.fallback_time)  # fmt: skip
+                m = parsed.message
+                line = {
+                    "origin": item.origin, "message_id": m.message_id, "date": _utc(m.sent_at), "from": m.sender,
+                    "subject": m.subject, "role": m.role.value, "automatic": m.automatic, "kind": m.kind.value,
+                    "complaint": m.complaint, "reasons": m.reasons, "notes": m.notes,
+                }  # fmt: skip
+                typer.echo(json.dumps(line, ensure_ascii=False))
+    except EmailSourceError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"--now {value!r} is not an ISO 8601 time (e.g. 2026-10-05T12:00:00Z)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _snippet(message: Message) -> str:
+    text = " ".join(own_text(message.body_text).split())
+    return text[:90] + ("…" if len(text) > 90 else "")
+
+
+def _timeline(messages: list[Message]) -> Table:
+    table = Table(title="Timeline (UTC)", show_lines=False, expand=False)
+    for column in ("Sent", "From", "Role", "Kind", "Message"):
+        table.add_column(column, overflow="fold")
+    for m in messages:
+        kind = Text(m.kind.value if not m.automatic else f"AUTO {m.kind.value}", style="yellow" if m.automatic else "")
+        if m.complaint:
+            kind.append(" COMPLAINT", style="bold red")
+        body = Text(m.subject, style="bold")
+        body.append("\n" + _snippet(m))
+        if m.also_seen_in:
+            body.append(f"\nalso in: {', '.join(m.also_seen_in)}", style="dim")
+        table.add_row(Text(_utc(m.sent_at)), Text(m.sender), Text(m.role.value), kind, body)
+    return table
+
+
+def _checks(checks: list[ReplyCheck]) -> Table:
+    table = Table(title="Reply checks")
+    for column in ("Inbound", "Role", "Due", "Replied", "Latency (h)", "Status", "Automatic replies"):
+        table.add_column(column, overflow="fold")
+    for c in checks:
+        style = "red" if c.status in FAILED_STATUSES else ("yellow" if c.status is ReplyStatus.PENDING else "green")
+        table.add_row(
+            Text(f"{_utc(c.inbound_at)}\n{c.inbound_message_id}"), Text(c.inbound_role.value),
+            Text(f"{_utc(c.due_at)} ({c.window_hours:g} h)"), Text(_utc(c.replied_at) if c.replied_at else "—"),
+            Text(f"{c.latency_hours:.2f}" if c.latency_hours is not None else "—"),
+            Text(c.status.value.upper(), style=style), Text(", ".join(c.automatic_reply_ids) or "—"),
+        )  # fmt: skip
+    return table
+
+
+@emails_app.command("thread")
+def thread(
+    paths: PathsArg,
+    po: Annotated[str, typer.Option("--po", help="The order's PO number.")],
+    co: Annotated[Optional[str], typer.Option("--co", help="The customer order number.")] = None,
+    relay: Annotated[Optional[str], typer.Option("--relay", help="The order's relay address.")] = None,
+    now: Annotated[Optional[str], typer.Option("--now", help="Judge open windows at this time (ISO 8601).")] = None,
+    seller_address: SellerOpt = [],  # noqa: B006
+    seller_domain: DomainOpt = [],  # noqa: B006
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print threads and checks as JSON.")] = False,
+) -> None:
+    """The order's thread as a timeline, automatic replies marked, with reply latencies and statuses."""
+    if not po.isdigit():
+        raise _fail(f"--po {po!r} is not a PO number (digits only)")
+    _check_paths(paths)
+    moment = _parse_now(now)
+    email_config = _config(seller_address, seller_domain, config)
+    try:
+        threads, checks, _ = collect_thread(
+            OrderKey(po, co, relay), [PathSource(p) for p in paths], email_config, now=moment
+        )
+    except EmailSourceError as exc:
+        raise _fail(str(exc)) from None
+    messages = [m for t in threads for m in t.messages]
+    if as_json:
+        data = {"po": po, "now": _utc(moment), "threads": [t.model_dump(mode="json") for t in threads],
+                "reply_checks": [c.model_dump(mode="json") for c in checks]}  # fmt: skip
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        console = Console(highlight=False)
+        if not messages:
+            console.print(Text(f"No messages found for PO {po}."))
+        else:
+            console.print(Text(f"PO {po}: {len(messages)} message(s) in {len(threads)} thread(s)", style="bold"))
+            console.print(_timeline(sorted(messages, key=lambda m: m.sent_at)))
+            console.print(_checks(checks) if checks else Text("No customer or Customer Care message needs a reply."))
+    failed = [c for c in checks if c.status in FAILED_STATUSES]
+    raise typer.Exit(EXIT_FAILED if failed or not messages else EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(emails_app, name="emails")

@@ -18,7 +18,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from evidence.bundle import BundleError, BundleIntegrityError, SigningError, append_assessment, load_signing_key, read_bundle
+from evidence.bundle import (
+    BundleError,
+    BundleIntegrityError,
+    SigningError,
+    append_assessment,
+    load_signing_key,
+    read_bundle,
+)
 from evidence.policy import (
     PolicyError,
     assess,
@@ -41,8 +48,11 @@ def assess_command(
     bundles: Annotated[list[Path], typer.Argument(help="Bundle folders to assess.")],
     policy: Annotated[
         Optional[str],
-        typer.Option("--policy", envvar="COLLECTOR_POLICY_ID",
-                     help="Policy id (e.g. walmart-cc-2024-11); default: the version in effect on the refund's issue date."),
+        typer.Option(
+            "--policy",
+            envvar="COLLECTOR_POLICY_ID",
+            help="Policy id (e.g. walmart-cc-2024-11); default: the version in effect on the refund's issue date.",
+        ),
     ] = None,
     now: Annotated[
         Optional[str], typer.Option("--now", help="Assess as of this ISO 8601 time with offset (default: now).")
@@ -85,9 +95,14 @@ def assess_command(
             for problem in exc.problems:
                 typer.echo(f"  {problem.code}  {problem.path}  {problem.message}", err=True)
             continue
-        when = (f"{format_local(result.deadline, tz)} ({format_time_left(result.deadline - at)})"
-                if result.deadline else "deadline unknown")
-        typer.echo(f"{result.verdict.value:<16} PO {case.po} {case.refund_transaction_id}: {when} [{chosen.id}]  ({path})")
+        when = (
+            f"{format_local(result.deadline, tz)} ({format_time_left(result.deadline - at)})"
+            if result.deadline
+            else "deadline unknown"
+        )
+        typer.echo(
+            f"{result.verdict.value:<16} PO {case.po} {case.refund_transaction_id}: {when} [{chosen.id}]  ({path})"
+        )
         for reason in result.reasons:
             typer.echo(f"  - {reason}")
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)

@@ -24,7 +24,16 @@ from evidence.bundle.index import bundle_folders
 from evidence.bundle.layout import bundle_key
 from evidence.bundle.verify import is_bundle_dir
 from evidence.models import RefundCase
-from evidence.policy import DeadlineEntry, Policy, PolicyError, default_registry, open_deadlines, parse_instant, to_csv, to_ics
+from evidence.policy import (
+    DeadlineEntry,
+    Policy,
+    PolicyError,
+    default_registry,
+    open_deadlines,
+    parse_instant,
+    to_csv,
+    to_ics,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -59,12 +68,30 @@ def _latest_cases(folder: Path) -> tuple[list[tuple[str, RefundCase]], list[str]
 
 def _table(rows: list[DeadlineEntry], now: datetime) -> Table:
     table = Table(title=f"Open dispute deadlines as of {now:%Y-%m-%d %H:%M} UTC")
-    for column in ("Time left", "Deadline (seller time)", "Kind", "PO #", "Transaction", "Amount", "Verdict",
-                   "Policy", "Bundle"):
+    for column in (
+        "Time left",
+        "Deadline (seller time)",
+        "Kind",
+        "PO #",
+        "Transaction",
+        "Amount",
+        "Verdict",
+        "Policy",
+        "Bundle",
+    ):
         table.add_column(column, no_wrap=column in ("PO #", "Transaction"))
     for r in rows:
-        table.add_row(r.time_left_text, r.deadline_local, r.kind, r.po, r.transaction_id, r.amount, r.verdict,
-                      r.policy_id, Path(r.bundle).name)
+        table.add_row(
+            r.time_left_text,
+            r.deadline_local,
+            r.kind,
+            r.po,
+            r.transaction_id,
+            r.amount,
+            r.verdict,
+            r.policy_id,
+            Path(r.bundle).name,
+        )
     return table
 
 
@@ -72,10 +99,14 @@ def deadlines(
     folder: Annotated[Path, typer.Argument(help="A folder of bundles, or one bundle folder.")],
     output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or ics.")] = OutputFormat.TABLE,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file instead of the terminal.")] = None,
-    now: Annotated[Optional[str], typer.Option("--now", help="As of this ISO 8601 time with offset (default: now).")] = None,
+    now: Annotated[
+        Optional[str], typer.Option("--now", help="As of this ISO 8601 time with offset (default: now).")
+    ] = None,
     policy: Annotated[
         Optional[str],
-        typer.Option("--policy", envvar="COLLECTOR_POLICY_ID", help="Policy id for every refund (default: by issue date)."),
+        typer.Option(
+            "--policy", envvar="COLLECTOR_POLICY_ID", help="Policy id for every refund (default: by issue date)."
+        ),
     ] = None,
 ) -> None:
     """List open refunds by time left to dispute (or appeal), as a table, CSV or iCalendar."""

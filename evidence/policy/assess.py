@@ -27,13 +27,13 @@ from evidence.policy.checks import (
     check_appeal,
     check_automatic_only,
     check_deadline,
-    check_not_disputable,
     check_replies_on_time,
     check_screen_deadline,
     effective_deadline,
 )
 from evidence.policy.deadlines import appeal_deadline, seller_zone
 from evidence.policy.drafts import render_draft
+from evidence.policy.exclusions import check_not_disputable
 from evidence.policy.model import Policy
 from evidence.policy.order_checks import check_lost_order, check_return_window, check_search_horizon
 
@@ -58,8 +58,9 @@ def build_facts(case: RefundCase, policy: Policy, now: datetime) -> Facts:
     checks = compute_reply_checks(
         messages, reply_window=policy.reply_timedelta, complaint_window=policy.complaint_timedelta, now=now
     )
-    return Facts(case=case, policy=policy, tz=seller_zone(case.seller.timezone), now=now,
-                 messages=messages, reply_checks=checks)
+    return Facts(
+        case=case, policy=policy, tz=seller_zone(case.seller.timezone), now=now, messages=messages, reply_checks=checks
+    )
 
 
 def _findings(facts: Facts) -> list[Finding]:

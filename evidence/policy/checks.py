@@ -22,7 +22,6 @@ from evidence.models import (
     RefundCase,
     ReplyCheck,
     ReplyStatus,
-    Role,
 )
 from evidence.policy.deadlines import (
     Deadline,
@@ -31,11 +30,20 @@ from evidence.policy.deadlines import (
     format_local,
     format_time_left,
     is_open,
-    return_window_end,
 )
-from evidence.policy.model import NotDisputableCase, Policy
+from evidence.policy.model import Policy
 
-__all__ = ["Facts", "SCREEN_TOLERANCE", "effective_deadline", "is_lost_order"]
+__all__ = [
+    "SCREEN_TOLERANCE",
+    "Facts",
+    "check_already_disputed",
+    "check_appeal",
+    "check_automatic_only",
+    "check_deadline",
+    "check_replies_on_time",
+    "check_screen_deadline",
+    "effective_deadline",
+]
 
 PASS, FAIL, UNKNOWN = FindingStatus.PASS, FindingStatus.FAIL, FindingStatus.UNKNOWN
 SCREEN_TOLERANCE = timedelta(minutes=1)
@@ -88,8 +96,11 @@ def effective_deadline(facts: Facts) -> tuple[datetime | None, str | None, Deadl
     """The deadline to act on: the earlier of the policy's and the screen's. Returns (at, basis, policy's)."""
     computed = dispute_deadline(facts.case.refund, facts.policy, facts.tz)
     shown = facts.case.refund.dispute.window_ends_at
-    candidates = [(at, basis) for at, basis in ((computed.at, computed.basis), (shown, "as shown by Seller Center"))
-                  if at is not None]
+    candidates = [
+        (at, basis)
+        for at, basis in ((computed.at, computed.basis), (shown, "as shown by Seller Center"))
+        if at is not None
+    ]
     if not candidates:
         return None, computed.basis, computed
     at, basis = min(candidates, key=lambda c: c[0])
@@ -103,18 +114,32 @@ def check_deadline(facts: Facts) -> Finding:
     refs += facts.capture_refs("refund-details", "transaction-details")
     title = "Dispute window"
     if dispute.state is DisputeState.WINDOW_PASSED and (at is None or is_open(at, facts.now)):
-        return _finding("deadline", title, FAIL, "Seller Center says the dispute window for this refund has passed.",
-                        [_field("refund.dispute.state"), *refs])
+        return _finding(
+            "deadline",
+            title,
+            FAIL,
+            "Seller Center says the dispute window for this refund has passed.",
+            [_field("refund.dispute.state"), *refs],
+        )
     if at is None:
-        return _finding("deadline", title, UNKNOWN,
-                        f"No deadline can be computed: {computed.missing} and the screen shows no window end.", refs)
+        return _finding(
+            "deadline",
+            title,
+            UNKNOWN,
+            f"No deadline can be computed: {computed.missing} and the screen shows no window end.",
+            refs,
+        )
     final = " A late dispute is denied and the denial is final." if facts.policy.dispute_window.late_is_final else ""
     if computed.at is None:
         final += f" The policy's deadline cannot be computed ({computed.missing}); using the screen's."
     when = f"{facts.local(at)} ({basis})"
     if is_open(at, facts.now):
-        return _finding("deadline", title, PASS, f"Open: {format_time_left(at - facts.now)}, until {when}.{final}", refs)
-    return _finding("deadline", title, FAIL, f"The dispute window closed {when}; {format_time_left(at - facts.now)}.", refs)
+        return _finding(
+            "deadline", title, PASS, f"Open: {format_time_left(at - facts.now)}, until {when}.{final}", refs
+        )
+    return _finding(
+        "deadline", title, FAIL, f"The dispute window closed {when}; {format_time_left(at - facts.now)}.", refs
+    )
 
 
 def check_screen_deadline(facts: Facts) -> Finding | None:
@@ -130,7 +155,9 @@ def check_screen_deadline(facts: Facts) -> Finding | None:
         return _finding("deadline.screen", title, PASS, f"Both say {facts.local(shown)}.", refs)
     earlier = "Seller Center's" if shown < computed.at else "the policy's"
     return _finding(
-        "deadline.screen", title, FAIL,
+        "deadline.screen",
+        title,
+        FAIL,
         f"Seller Center shows {facts.local(shown)} but {facts.policy.id} gives {facts.local(computed.at)} "
         f"({computed.basis}); {format_time_left(gap).removesuffix(' left')} apart. Using the earlier ({earlier}).",
         refs,
@@ -146,14 +173,24 @@ def check_already_disputed(facts: Facts) -> Finding:
     title = "Not disputed yet"
     if case is not None:
         refs.append(_field("dispute_case.case_id", case.case_id))
-        return _finding("dispute.already_filed", title, FAIL,
-                        f"Already disputed on {facts.local(case.submitted_at)} (case {case.case_id}, status "
-                        f"{case.status.value}); a new dispute would be reviewed as an appeal.", refs)
+        return _finding(
+            "dispute.already_filed",
+            title,
+            FAIL,
+            f"Already disputed on {facts.local(case.submitted_at)} (case {case.case_id}, status "
+            f"{case.status.value}); a new dispute would be reviewed as an appeal.",
+            refs,
+        )
     if dispute.state is DisputeState.DISPUTED:
         when = facts.local(dispute.disputed_at) if dispute.disputed_at else "an unknown date"
-        return _finding("dispute.already_filed", title, FAIL,
-                        f"Seller Center shows it disputed on {when} (case {dispute.case_id or 'not shown'}); "
-                        "a new dispute would be reviewed as an appeal.", refs)
+        return _finding(
+            "dispute.already_filed",
+            title,
+            FAIL,
+            f"Seller Center shows it disputed on {when} (case {dispute.case_id or 'not shown'}); "
+            "a new dispute would be reviewed as an appeal.",
+            refs,
+        )
     return _finding("dispute.already_filed", title, PASS, "No dispute has been filed for this refund.", refs)
 
 
@@ -164,12 +201,21 @@ def check_appeal(facts: Facts) -> Finding | None:
     refs = [_field(deadline.field or "dispute_case.decision_at"), *facts.capture_refs("dispute")]
     title = "Appeal the denial in time"
     if deadline.at is None:
-        return _finding("appeal.deadline", title, UNKNOWN, f"Cannot compute the appeal deadline: {deadline.missing}.", refs)
+        return _finding(
+            "appeal.deadline", title, UNKNOWN, f"Cannot compute the appeal deadline: {deadline.missing}.", refs
+        )
     when = f"{facts.local(deadline.at)} ({deadline.basis})"
     if is_open(deadline.at, facts.now):
-        return _finding("appeal.deadline", title, PASS,
-                        f"The dispute was denied; appeal by {when}: {format_time_left(deadline.at - facts.now)}.", refs)
-    return _finding("appeal.deadline", title, FAIL, f"The appeal window closed {when}; a late appeal is dismissed.", refs)
+        return _finding(
+            "appeal.deadline",
+            title,
+            PASS,
+            f"The dispute was denied; appeal by {when}: {format_time_left(deadline.at - facts.now)}.",
+            refs,
+        )
+    return _finding(
+        "appeal.deadline", title, FAIL, f"The appeal window closed {when}; a late appeal is dismissed.", refs
+    )
 
 
 # --------------------------------------------------------------------------- replies
@@ -178,13 +224,22 @@ def check_appeal(facts: Facts) -> Finding | None:
 def check_replies_on_time(facts: Facts) -> Finding:
     title = "Every customer and Customer Care message answered by a person in time"
     if not facts.has_messages:
-        return _finding("replies.on_time", title, UNKNOWN,
-                        "No messages were captured, so replies cannot be shown; collect the mailbox and Inbox.",
-                        [_field("threads")])
+        return _finding(
+            "replies.on_time",
+            title,
+            UNKNOWN,
+            "No messages were captured, so replies cannot be shown; collect the mailbox and Inbox.",
+            [_field("threads")],
+        )
     if not facts.reply_checks:
-        return _finding("replies.on_time", title, PASS,
-                        "No customer or Customer Care message needed a reply.", [_field("threads")])
-    bad = [c for c in facts.reply_checks if c.status in (ReplyStatus.LATE, ReplyStatus.UNANSWERED, ReplyStatus.AUTOMATIC_ONLY)]
+        return _finding(
+            "replies.on_time", title, PASS, "No customer or Customer Care message needed a reply.", [_field("threads")]
+        )
+    bad = [
+        c
+        for c in facts.reply_checks
+        if c.status in (ReplyStatus.LATE, ReplyStatus.UNANSWERED, ReplyStatus.AUTOMATIC_ONLY)
+    ]
     pending = [c for c in facts.reply_checks if c.status is ReplyStatus.PENDING]
     refs = [_message(c.inbound_message_id, c.status.value) for c in facts.reply_checks]
     refs += [_message(c.reply_message_id, "reply") for c in facts.reply_checks if c.reply_message_id]
@@ -192,12 +247,19 @@ def check_replies_on_time(facts: Facts) -> Finding:
         parts = [f"{c.inbound_role.value} message of {facts.local(c.inbound_at)}: {_describe(c, facts)}" for c in bad]
         return _finding("replies.on_time", title, FAIL, "; ".join(parts) + ".", refs)
     if pending:
-        parts = [f"{c.inbound_role.value} message of {facts.local(c.inbound_at)} needs a reply by {facts.local(c.due_at)}"
-                 for c in pending]
+        parts = [
+            f"{c.inbound_role.value} message of {facts.local(c.inbound_at)} needs a reply by {facts.local(c.due_at)}"
+            for c in pending
+        ]
         return _finding("replies.on_time", title, UNKNOWN, "; ".join(parts) + ".", refs)
     slowest = max(c.latency_hours or 0 for c in facts.reply_checks)
-    return _finding("replies.on_time", title, PASS,
-                    f"Every inbound message ({len(facts.reply_checks)}) got a human reply in time (slowest {slowest:.1f} h).", refs)
+    return _finding(
+        "replies.on_time",
+        title,
+        PASS,
+        f"Every inbound message ({len(facts.reply_checks)}) got a human reply in time (slowest {slowest:.1f} h).",
+        refs,
+    )
 
 
 def _describe(check: ReplyCheck, facts: Facts) -> str:
@@ -216,83 +278,19 @@ def check_automatic_only(facts: Facts) -> Finding:
     only = [c for c in auto if c.status is ReplyStatus.AUTOMATIC_ONLY]
     refs = [_message(i, "automatic") for c in auto for i in c.automatic_reply_ids]
     if only:
-        return _finding("replies.automatic_only", title, FAIL,
-                        f"{len(only)} message(s) got only automatic replies, which are not quality responses.", refs)
+        return _finding(
+            "replies.automatic_only",
+            title,
+            FAIL,
+            f"{len(only)} message(s) got only automatic replies, which are not quality responses.",
+            refs,
+        )
     if auto:
-        return _finding("replies.automatic_only", title, PASS,
-                        f"{len(auto)} automatic repl(ies) were followed by a human reply; only the human replies count.", refs)
+        return _finding(
+            "replies.automatic_only",
+            title,
+            PASS,
+            f"{len(auto)} automatic repl(ies) were followed by a human reply; only the human replies count.",
+            refs,
+        )
     return _finding("replies.automatic_only", title, PASS, "No automatic replies were sent.", refs)
-
-
-# --------------------------------------------------------------------------- not disputable
-
-
-def _reason_texts(facts: Facts) -> list[str]:
-    refund = facts.case.refund
-    texts = [t for t in (refund.reason, refund.reason_code) if t]
-    for ret in facts.case.returns:
-        texts += [t for t in (ret.reason, ret.reason_code) if t]
-    return texts
-
-
-def _marked(texts: list[str], markers: list[str]) -> str | None:
-    return next((t for t in texts for m in markers if m.casefold() in t.casefold()), None)
-
-
-def check_not_disputable(facts: Facts) -> list[Finding]:
-    """One finding per not-disputable case the policy lists, plus the screen's own verdict."""
-    refund, rules = facts.case.refund, facts.policy.not_disputable
-    findings: list[Finding] = []
-    texts = _reason_texts(facts)
-    for kind in rules.cases:
-        code = f"not_disputable.{kind.value}"
-        if kind is NotDisputableCase.SELLER_INITIATED:
-            refs = [_field("refund.refund_channel"), _field("refund.type")]
-            if refund.refund_channel is not None:
-                status = FAIL if refund.refund_channel.seller_initiated else PASS
-                detail = f"Refund channel {refund.refund_channel.value}" + (
-                    ": the seller issued this refund itself." if status is FAIL else ".")
-            elif refund.type.value == "CUSTOMER_CARE_REFUND":
-                status, detail = PASS, "A Walmart Customer Care refund (the refund channel is not shown)."
-            else:
-                status, detail = UNKNOWN, "The refund channel was not captured; cannot tell who issued the refund."
-            findings.append(_finding(code, "Not a seller-initiated refund", status, detail, refs))
-        elif kind is NotDisputableCase.KEEP_IT:
-            keep = refund.keep_it or any(r.keep_it for r in facts.case.returns)
-            findings.append(_finding(code, "Not a Keep-It refund", FAIL if keep else PASS,
-                                     "Keep-It refund: the customer kept the item." if keep else "Not a Keep-It refund.",
-                                     [_field("refund.keep_it")]))
-        elif kind in (NotDisputableCase.EXTENDED_RETURNS, NotDisputableCase.LOST_IN_STORE):
-            markers = rules.extended_returns_markers if kind is NotDisputableCase.EXTENDED_RETURNS else rules.lost_in_store_markers
-            what = "an Extended Returns program return" if kind is NotDisputableCase.EXTENDED_RETURNS else "a lost-in-store return"
-            hit = _marked(texts, markers)
-            refs = [_field("refund.reason"), _field("refund.reason_code"), _field("returns")]
-            if hit:
-                findings.append(_finding(code, f"Not {what}", FAIL, f"Reason {hit!r} marks {what}.", refs))
-            elif texts:
-                findings.append(_finding(code, f"Not {what}", PASS, f"The reasons ({', '.join(texts)}) do not mark {what}.", refs))
-            else:
-                findings.append(_finding(code, f"Not {what}", UNKNOWN, "No refund or return reason was captured.", refs))
-        elif kind is NotDisputableCase.MISSED_REPLY:
-            findings.append(_check_missed_reply(facts, code))
-    if refund.dispute.state is DisputeState.NOT_AVAILABLE:
-        findings.append(_finding("not_disputable.screen", "Seller Center offers a dispute", FAIL,
-                                 "Seller Center says this transaction can't be disputed.",
-                                 [_field("refund.dispute.state"), *facts.capture_refs("refund-details")]))
-    return findings
-
-
-def _check_missed_reply(facts: Facts, code: str) -> Finding:
-    title = "The refund was not caused by a missed reply"
-    issued = facts.case.refund.issued_at
-    if not facts.has_messages:
-        return _finding(code, title, UNKNOWN, "No messages were captured; cannot rule out a missed reply.", [_field("threads")])
-    missed = [c for c in facts.reply_checks
-              if c.inbound_at < issued and c.due_at <= issued and (c.replied_at is None or c.replied_at > c.due_at)]
-    if missed:
-        first = missed[0]
-        return _finding(code, title, FAIL,
-                        f"The {first.inbound_role.value} message of {facts.local(first.inbound_at)} had no human reply "
-                        f"by {facts.local(first.due_at)}, before the refund on {facts.local(issued)}.",
-                        [_message(c.inbound_message_id, "missed") for c in missed])
-    return _finding(code, title, PASS, "Every message before the refund was answered in time.", [_field("threads")])

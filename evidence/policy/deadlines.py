@@ -74,14 +74,22 @@ def dispute_deadline(refund: RefundDetail, policy: Policy, tz: ZoneInfo) -> Dead
     if window.anchor is DisputeAnchor.ISSUED_AT:
         at = refund.issued_at + window.length
         hours = int(window.length.total_seconds() // 3600)
-        return Deadline(at, f"{hours} hours from refund issuance {format_local(refund.issued_at, tz)}",
-                        field="refund.issued_at")
+        return Deadline(
+            at, f"{hours} hours from refund issuance {format_local(refund.issued_at, tz)}", field="refund.issued_at"
+        )
     if refund.settlement_date is None:
-        return Deadline(None, f"{window.days} days from the settlement date",
-                        missing="the refund's settlement date was not captured", field="refund.settlement_date")
+        return Deadline(
+            None,
+            f"{window.days} days from the settlement date",
+            missing="the refund's settlement date was not captured",
+            field="refund.settlement_date",
+        )
     at = day_count_deadline(refund.settlement_date, window.days or 0, window.date_boundary, tz)
-    return Deadline(at, f"{window.days} days from settlement date {refund.settlement_date.isoformat()}",
-                    field="refund.settlement_date")
+    return Deadline(
+        at,
+        f"{window.days} days from settlement date {refund.settlement_date.isoformat()}",
+        field="refund.settlement_date",
+    )
 
 
 def appeal_deadline(case: DisputeCase | None, policy: Policy, tz: ZoneInfo) -> Deadline | None:
@@ -90,18 +98,26 @@ def appeal_deadline(case: DisputeCase | None, policy: Policy, tz: ZoneInfo) -> D
         return None
     window = policy.appeal_window
     if case.decision_at is None:
-        return Deadline(None, f"{window.days} days from the denial",
-                        missing="the dispute's decision date was not captured", field="dispute_case.decision_at")
+        return Deadline(
+            None,
+            f"{window.days} days from the denial",
+            missing="the dispute's decision date was not captured",
+            field="dispute_case.decision_at",
+        )
     decided = case.decision_at.astimezone(tz).date()
     at = day_count_deadline(decided, window.days, window.date_boundary, tz)
-    return Deadline(at, f"{window.days} days from the denial on {decided.isoformat()}", field="dispute_case.decision_at")
+    return Deadline(
+        at, f"{window.days} days from the denial on {decided.isoformat()}", field="dispute_case.decision_at"
+    )
 
 
 def return_window_end(order: Order | None, refund: RefundDetail, policy: Policy, tz: ZoneInfo) -> Deadline:
     """When the standard return window of the refunded lines closed (the longest of their windows)."""
     rule = policy.return_window
     if order is None or not order.shipments:
-        return Deadline(None, "return window", missing="no shipment was captured for the order", field="order.shipments")
+        return Deadline(
+            None, "return window", missing="no shipment was captured for the order", field="order.shipments"
+        )
     lines = set(refund.line_numbers)
     shipments = [s for s in order.shipments if not lines or not s.line_numbers or lines & set(s.line_numbers)]
     shipped = min(s.shipped_at for s in shipments or order.shipments)
@@ -122,7 +138,9 @@ def format_local(moment: datetime, tz: ZoneInfo) -> str:
     """``Nov 20, 2026, 3:15 PM CST``: the screens' format."""
     local = moment.astimezone(tz)
     hour = local.hour % 12 or 12
-    return f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
+    return (
+        f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
+    )
 
 
 def format_time_left(delta: timedelta) -> str:

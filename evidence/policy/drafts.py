@@ -89,7 +89,8 @@ def draft_context(facts: Facts, findings: list[Finding]) -> dict[str, Any]:
     ]
     return {
         "po": case.po,
-        "customer_order_number": refund.customer_order_number or (case.order.customer_order_number if case.order else None),
+        "customer_order_number": refund.customer_order_number
+        or (case.order.customer_order_number if case.order else None),
         "transaction_id": refund.transaction_id,
         "amount": str(abs_money(refund.breakdown.net_payable)),
         "issued_at": local(refund.issued_at),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from evidence.models import EvidenceRef, Finding, FindingStatus, Role, Shipment, TransactionType
+from evidence.models import EvidenceRef, Finding, Role, Shipment, TransactionType
 from evidence.policy.checks import FAIL, OFFER_WORDS, PASS, UNKNOWN, Facts, _field, _finding, _message
 from evidence.policy.deadlines import return_window_end
 
@@ -26,7 +26,9 @@ def lost_order_reason(facts: Facts) -> str | None:
 
 
 def _delivered(shipment: Shipment) -> bool:
-    return shipment.delivered_at is not None or any(e.status.casefold().startswith("delivered") for e in shipment.events)
+    return shipment.delivered_at is not None or any(
+        e.status.casefold().startswith("delivered") for e in shipment.events
+    )
 
 
 def check_lost_order(facts: Facts) -> list[Finding]:
@@ -36,9 +38,15 @@ def check_lost_order(facts: Facts) -> list[Finding]:
     if reason is None:
         if refund.reason or refund.reason_code or any(r.reason or r.reason_code for r in facts.case.returns):
             return []
-        return [_finding("lost_order.reason", "Refund reason known", UNKNOWN,
-                         "No refund reason was captured: cannot tell whether the lost-order steps apply.",
-                         [_field("refund.reason"), _field("refund.reason_code")])]
+        return [
+            _finding(
+                "lost_order.reason",
+                "Refund reason known",
+                UNKNOWN,
+                "No refund reason was captured: cannot tell whether the lost-order steps apply.",
+                [_field("refund.reason"), _field("refund.reason_code")],
+            )
+        ]
     order = facts.case.order
     shipments = order.shipments if order else []
     # A delivery scan with signature/photo proof turns "not received" into a lost-after-delivery case:
@@ -63,15 +71,24 @@ def _tracking(facts: Facts, shipments: list[Shipment], have_order: bool) -> Find
     if not have_order:
         return _finding("lost_order.tracking", title, UNKNOWN, "The order's shipments were not captured.", refs)
     if not shipments:
-        return _finding("lost_order.tracking", title, FAIL, "No shipment with tracking is recorded for the order.", refs)
+        return _finding(
+            "lost_order.tracking", title, FAIL, "No shipment with tracking is recorded for the order.", refs
+        )
     scanned = [s for s in shipments if s.tracking_number and (s.events or s.delivered_at)]
     if scanned:
         s = scanned[0]
         seen = f"{len(s.events)} carrier scan(s)" if s.events else f"delivery recorded {facts.local(s.delivered_at)}"
-        return _finding("lost_order.tracking", title, PASS, f"{s.carrier} tracking {s.tracking_number} with {seen}.", refs)
+        return _finding(
+            "lost_order.tracking", title, PASS, f"{s.carrier} tracking {s.tracking_number} with {seen}.", refs
+        )
     s = shipments[0]
-    return _finding("lost_order.tracking", title, UNKNOWN,
-                    f"{s.carrier} tracking {s.tracking_number} has no carrier scans captured; check it is valid.", refs)
+    return _finding(
+        "lost_order.tracking",
+        title,
+        UNKNOWN,
+        f"{s.carrier} tracking {s.tracking_number} has no carrier scans captured; check it is valid.",
+        refs,
+    )
 
 
 def _delivery_proof(shipments: list[Shipment], have_order: bool, required: bool) -> Finding:
@@ -83,12 +100,22 @@ def _delivery_proof(shipments: list[Shipment], have_order: bool, required: bool)
     proven = [s for s in delivered if s.delivery_proof in ("signature", "photo")]
     if proven:
         s = proven[0]
-        return _finding("lost_order.delivery_proof", title, PASS,
-                        f"{s.carrier} {s.tracking_number}: delivered, with {s.delivery_proof} proof.", refs)
+        return _finding(
+            "lost_order.delivery_proof",
+            title,
+            PASS,
+            f"{s.carrier} {s.tracking_number}: delivered, with {s.delivery_proof} proof.",
+            refs,
+        )
     if delivered:
-        return _finding("lost_order.delivery_proof", title, FAIL,
-                        "Delivered per the carrier scan, but no signature or photo proof is recorded; "
-                        "a lost-after-delivery dispute needs one.", refs)
+        return _finding(
+            "lost_order.delivery_proof",
+            title,
+            FAIL,
+            "Delivered per the carrier scan, but no signature or photo proof is recorded; "
+            "a lost-after-delivery dispute needs one.",
+            refs,
+        )
     status = FAIL if required else UNKNOWN
     return _finding("lost_order.delivery_proof", title, status, "No delivery scan is recorded.", refs)
 
@@ -100,41 +127,71 @@ def _seller_human(facts: Facts) -> list:
 def _customer_contacted(facts: Facts) -> Finding:
     title = "Customer contacted"
     if not facts.has_messages:
-        return _finding("lost_order.customer_contacted", title, UNKNOWN, "No messages were captured.", [_field("threads")])
+        return _finding(
+            "lost_order.customer_contacted", title, UNKNOWN, "No messages were captured.", [_field("threads")]
+        )
     sent = _seller_human(facts)
     if sent:
-        return _finding("lost_order.customer_contacted", title, PASS,
-                        f"The seller wrote {len(sent)} message(s), first on {facts.local(sent[0].sent_at)}.",
-                        [_message(m.message_id) for m in sent])
-    return _finding("lost_order.customer_contacted", title, FAIL,
-                    "No human message from the seller is in the captured threads.", [_field("threads")])
+        return _finding(
+            "lost_order.customer_contacted",
+            title,
+            PASS,
+            f"The seller wrote {len(sent)} message(s), first on {facts.local(sent[0].sent_at)}.",
+            [_message(m.message_id) for m in sent],
+        )
+    return _finding(
+        "lost_order.customer_contacted",
+        title,
+        FAIL,
+        "No human message from the seller is in the captured threads.",
+        [_field("threads")],
+    )
 
 
 def _resolution_offered(facts: Facts) -> Finding:
     title = "Replacement or refund offered"
     if not facts.has_messages:
-        return _finding("lost_order.resolution_offered", title, UNKNOWN, "No messages were captured.", [_field("threads")])
-    offers = [m for m in _seller_human(facts)
-              if any(w in f"{m.subject} {m.body_text}".casefold() for w in OFFER_WORDS)]
+        return _finding(
+            "lost_order.resolution_offered", title, UNKNOWN, "No messages were captured.", [_field("threads")]
+        )
+    offers = [m for m in _seller_human(facts) if any(w in f"{m.subject} {m.body_text}".casefold() for w in OFFER_WORDS)]
     if offers:
-        return _finding("lost_order.resolution_offered", title, PASS,
-                        f"Offered in the seller's message of {facts.local(offers[0].sent_at)}.",
-                        [_message(m.message_id, "offer") for m in offers])
-    return _finding("lost_order.resolution_offered", title, UNKNOWN,
-                    "No offer of a replacement or refund was recognised in the seller's messages; read them.",
-                    [_message(m.message_id) for m in _seller_human(facts)] or [_field("threads")])
+        return _finding(
+            "lost_order.resolution_offered",
+            title,
+            PASS,
+            f"Offered in the seller's message of {facts.local(offers[0].sent_at)}.",
+            [_message(m.message_id, "offer") for m in offers],
+        )
+    return _finding(
+        "lost_order.resolution_offered",
+        title,
+        UNKNOWN,
+        "No offer of a replacement or refund was recognised in the seller's messages; read them.",
+        [_message(m.message_id) for m in _seller_human(facts)] or [_field("threads")],
+    )
 
 
 def _carrier_claim(shipments: list[Shipment], have_order: bool) -> Finding | None:
     title = "Carrier claim filed (insured shipment)"
     if not have_order or not shipments:
-        return _finding("lost_order.carrier_claim", title, UNKNOWN, "Cannot tell whether the shipment was insured.",
-                        [_field("order.shipments.insured")])
+        return _finding(
+            "lost_order.carrier_claim",
+            title,
+            UNKNOWN,
+            "Cannot tell whether the shipment was insured.",
+            [_field("order.shipments.insured")],
+        )
     if not any(s.insured for s in shipments):
         return None
-    return _finding("lost_order.carrier_claim", title, UNKNOWN,
-                    "The shipment was insured: a carrier claim is expected, and the captured data cannot show one. "
-                    "Attach the claim.", [_field("order.shipments.insured")])
+    return _finding(
+        "lost_order.carrier_claim",
+        title,
+        UNKNOWN,
+        "The shipment was insured: a carrier claim is expected, and the captured data cannot show one. "
+        "Attach the claim.",
+        [_field("order.shipments.insured")],
+    )
 
 
 def check_return_window(facts: Facts) -> Finding:
@@ -146,11 +203,21 @@ def check_return_window(facts: Facts) -> Finding:
         return _finding("return_window", title, UNKNOWN, f"Cannot compute the return window: {end.missing}.", refs)
     issued = facts.case.refund.issued_at
     if issued >= end.at:
-        return _finding("return_window", title, PASS,
-                        f"Issued {facts.local(issued)}, after the return window closed {facts.local(end.at)} "
-                        f"({end.basis}): eligible for full reimbursement.", refs)
-    return _finding("return_window", title, FAIL,
-                    f"Issued {facts.local(issued)}, inside the return window (closes {facts.local(end.at)}).", refs)
+        return _finding(
+            "return_window",
+            title,
+            PASS,
+            f"Issued {facts.local(issued)}, after the return window closed {facts.local(end.at)} "
+            f"({end.basis}): eligible for full reimbursement.",
+            refs,
+        )
+    return _finding(
+        "return_window",
+        title,
+        FAIL,
+        f"Issued {facts.local(issued)}, inside the return window (closes {facts.local(end.at)}).",
+        refs,
+    )
 
 
 def check_search_horizon(facts: Facts) -> Finding:
@@ -168,6 +235,11 @@ def check_search_horizon(facts: Facts) -> Finding:
     age = facts.now - ordered
     if age <= timedelta(days=horizon):
         return _finding("search_horizon", title, PASS, f"Ordered {facts.local(ordered)}, {age.days} days ago.", refs)
-    return _finding("search_horizon", title, FAIL,
-                    f"Ordered {facts.local(ordered)}, {age.days} days ago: Search Transactions no longer shows it; "
-                    "file through a Seller Support case.", refs)
+    return _finding(
+        "search_horizon",
+        title,
+        FAIL,
+        f"Ordered {facts.local(ordered)}, {age.days} days ago: Search Transactions no longer shows it; "
+        "file through a Seller Support case.",
+        refs,
+    )

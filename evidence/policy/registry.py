@@ -61,8 +61,10 @@ class PolicyRegistry:
             if earlier.effective_to is None or earlier.effective_to > later.effective_from:
                 raise PolicyError(
                     later.id,
-                    [f"effective dates overlap {earlier.id} (it starts {later.effective_from}, "
-                     f"{earlier.id} runs to {earlier.effective_to or 'open end'})"],
+                    [
+                        f"effective dates overlap {earlier.id} (it starts {later.effective_from}, "
+                        f"{earlier.id} runs to {earlier.effective_to or 'open end'})"
+                    ],
                 )
         self._ordered = ordered
 
@@ -81,15 +83,15 @@ class PolicyRegistry:
         try:
             return self._by_id[policy_id]
         except KeyError:
-            raise PolicyError(
-                "policy", [f"unknown policy id {policy_id!r} (known: {', '.join(self.ids)})"]
-            ) from None
+            raise PolicyError("policy", [f"unknown policy id {policy_id!r} (known: {', '.join(self.ids)})"]) from None
 
     def for_date(self, day: date) -> Policy:
         for policy in self._ordered:
             if policy.in_effect_on(day):
                 return policy
-        raise PolicyError("policy", [f"no policy version is in effect on {day.isoformat()} (known: {', '.join(self.ids)})"])
+        raise PolicyError(
+            "policy", [f"no policy version is in effect on {day.isoformat()} (known: {', '.join(self.ids)})"]
+        )
 
     def for_refund(self, issued_at: datetime, timezone: str) -> Policy:
         """The version in effect on the refund's issue day in the seller's time zone."""

@@ -21,8 +21,19 @@ from evidence.policy.model import Policy
 
 __all__ = ["CSV_COLUMNS", "DeadlineEntry", "open_deadlines", "to_csv"]
 
-CSV_COLUMNS = ("po", "transaction_id", "kind", "deadline_utc", "deadline_local", "time_left", "verdict",
-               "policy", "amount", "basis", "bundle")
+CSV_COLUMNS = (
+    "po",
+    "transaction_id",
+    "kind",
+    "deadline_utc",
+    "deadline_local",
+    "time_left",
+    "verdict",
+    "policy",
+    "amount",
+    "basis",
+    "bundle",
+)
 
 
 @dataclass(frozen=True)
@@ -67,12 +78,21 @@ def open_deadlines(
             kind, at, basis = "dispute", result.deadline, result.deadline_basis or ""
         else:
             continue
-        rows.append(DeadlineEntry(
-            bundle=bundle, po=case.po, transaction_id=case.refund_transaction_id, kind=kind, deadline=at,
-            deadline_local=format_local(at, tz) if at else "unknown", basis=basis, verdict=result.verdict.value,
-            policy_id=policy.id, amount=str(case.refund.breakdown.net_payable),
-            time_left=(at - now) if at else None,
-        ))
+        rows.append(
+            DeadlineEntry(
+                bundle=bundle,
+                po=case.po,
+                transaction_id=case.refund_transaction_id,
+                kind=kind,
+                deadline=at,
+                deadline_local=format_local(at, tz) if at else "unknown",
+                basis=basis,
+                verdict=result.verdict.value,
+                policy_id=policy.id,
+                amount=str(case.refund.breakdown.net_payable),
+                time_left=(at - now) if at else None,
+            )
+        )
     return sorted(rows, key=lambda r: (r.time_left is None, r.time_left or timedelta(0), r.po))
 
 
@@ -81,9 +101,19 @@ def to_csv(rows: Iterable[DeadlineEntry]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in rows:
-        writer.writerow([
-            r.po, r.transaction_id, r.kind,
-            r.deadline.isoformat().replace("+00:00", "Z") if r.deadline else "",
-            r.deadline_local, r.time_left_text, r.verdict, r.policy_id, r.amount, r.basis, r.bundle,
-        ])
+        writer.writerow(
+            [
+                r.po,
+                r.transaction_id,
+                r.kind,
+                r.deadline.isoformat().replace("+00:00", "Z") if r.deadline else "",
+                r.deadline_local,
+                r.time_left_text,
+                r.verdict,
+                r.policy_id,
+                r.amount,
+                r.basis,
+                r.bundle,
+            ]
+        )
     return buffer.getvalue()

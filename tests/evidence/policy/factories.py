@@ -42,23 +42,52 @@ def money(value: str) -> Money:
     return Money(amount=Decimal(value))
 
 
-def message(mid: str, at: datetime, role: Role, *, automatic: bool = False, body: str = "", complaint: bool = False,
-            kind: MessageKind | None = None) -> Message:
+def message(
+    mid: str,
+    at: datetime,
+    role: Role,
+    *,
+    automatic: bool = False,
+    body: str = "",
+    complaint: bool = False,
+    kind: MessageKind | None = None,
+) -> Message:
     sender = RELAY if role is Role.CUSTOMER else ("seller@example.com" if role is Role.SELLER else "cc@walmart.com")
     return Message(
-        message_id=mid, source=MessageSource.MAILBOX, sent_at=at, sender=sender, role=role, automatic=automatic,
-        kind=kind or (MessageKind.AUTORESPONDER if automatic else MessageKind.HUMAN), body_text=body,
-        complaint=complaint, subject=f"Order {PO}",
+        message_id=mid,
+        source=MessageSource.MAILBOX,
+        sent_at=at,
+        sender=sender,
+        role=role,
+        automatic=automatic,
+        kind=kind or (MessageKind.AUTORESPONDER if automatic else MessageKind.HUMAN),
+        body_text=body,
+        complaint=complaint,
+        subject=f"Order {PO}",
     )
 
 
-def shipment(shipped: datetime, *, delivered: datetime | None = None, proof: str | None = None,
-             insured: bool = False, events: bool = True) -> Shipment:
+def shipment(
+    shipped: datetime,
+    *,
+    delivered: datetime | None = None,
+    proof: str | None = None,
+    insured: bool = False,
+    events: bool = True,
+) -> Shipment:
     evs = [TrackingEvent(time=shipped, status="Label created")] if events else []
     if delivered and events:
         evs.append(TrackingEvent(time=delivered, status="Delivered"))
-    return Shipment(carrier="UPS", tracking_number="1Z999AA10123456784", shipped_at=shipped, delivered_at=delivered,
-                    delivery_proof=proof, insured=insured, line_numbers=[1], events=evs)
+    return Shipment(
+        carrier="UPS",
+        tracking_number="1Z999AA10123456784",
+        shipped_at=shipped,
+        delivered_at=delivered,
+        delivery_proof=proof,
+        insured=insured,
+        line_numbers=[1],
+        events=evs,
+    )
 
 
 def make_case(
@@ -89,23 +118,60 @@ def make_case(
     order = None
     if order_date is not None:
         order = Order(
-            po=PO, customer_order_number="200012345678901", order_date=order_date,
-            lines=[OrderLine(line_number=1, sku="SKU-1", product_name="Lamp", quantity=1, unit_price=money("39.99"),
-                             category=category)],
-            shipments=shipments if shipments is not None else [shipment(shipped_at, delivered=shipped_at + timedelta(days=3))],
+            po=PO,
+            customer_order_number="200012345678901",
+            order_date=order_date,
+            lines=[
+                OrderLine(
+                    line_number=1,
+                    sku="SKU-1",
+                    product_name="Lamp",
+                    quantity=1,
+                    unit_price=money("39.99"),
+                    category=category,
+                )
+            ],
+            shipments=shipments
+            if shipments is not None
+            else [shipment(shipped_at, delivered=shipped_at + timedelta(days=3))],
         )
     refund = RefundDetail(
-        transaction_id="T-REF-1", po=PO, type=TransactionType.CUSTOMER_CARE_REFUND,
-        breakdown=AmountBreakdown(product=money("-39.99"), shipping=money("-5.00"), tax=money("-3.18"),
-                                  fees=money("0"), commission=money("6.00"), net_payable=money("-42.17")),
-        reason=reason, reason_code=reason_code, issued_at=issued_at, channel=Channel.CUSTOMER_CARE,
-        refund_channel=refund_channel, settlement_date=settlement_date, keep_it=keep_it, line_numbers=[1],
-        dispute=DisputeInfo(state=state, window_ends_at=window_ends_at), layout=Layout.PAYMENTS_2022,
+        transaction_id="T-REF-1",
+        po=PO,
+        type=TransactionType.CUSTOMER_CARE_REFUND,
+        breakdown=AmountBreakdown(
+            product=money("-39.99"),
+            shipping=money("-5.00"),
+            tax=money("-3.18"),
+            fees=money("0"),
+            commission=money("6.00"),
+            net_payable=money("-42.17"),
+        ),
+        reason=reason,
+        reason_code=reason_code,
+        issued_at=issued_at,
+        channel=Channel.CUSTOMER_CARE,
+        refund_channel=refund_channel,
+        settlement_date=settlement_date,
+        keep_it=keep_it,
+        line_numbers=[1],
+        dispute=DisputeInfo(state=state, window_ends_at=window_ends_at),
+        layout=Layout.PAYMENTS_2022,
     )
     return RefundCase(
-        po=PO, refund_transaction_id="T-REF-1", seller=Seller(name="Acme Lamps", timezone=timezone), order=order,
-        refund=refund, threads=[Thread(po=PO, messages=messages or [])] if with_messages else [],
-        captures=[Capture(screen="payments.refund-details", url="https://seller.example/payments",
-                          captured_at=issued_at + timedelta(hours=1), screenshot="screens/refund-details.png")],
+        po=PO,
+        refund_transaction_id="T-REF-1",
+        seller=Seller(name="Acme Lamps", timezone=timezone),
+        order=order,
+        refund=refund,
+        threads=[Thread(po=PO, messages=messages or [])] if with_messages else [],
+        captures=[
+            Capture(
+                screen="payments.refund-details",
+                url="https://seller.example/payments",
+                captured_at=issued_at + timedelta(hours=1),
+                screenshot="screens/refund-details.png",
+            )
+        ],
         **extra,
     )

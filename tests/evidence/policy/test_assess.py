@@ -33,9 +33,14 @@ def _status(assessment, code: str) -> FindingStatus | None:
 
 
 def _denied_case(decided_days_ago: int) -> DisputeCase:
-    return DisputeCase(case_id="DSP-77", po="4342076435326", type="Customer Care refund",
-                       submitted_at=ISSUED + timedelta(hours=2), status=CaseStatus.DENIED,
-                       decision_at=NOW - timedelta(days=decided_days_ago))
+    return DisputeCase(
+        case_id="DSP-77",
+        po="4342076435326",
+        type="Customer Care refund",
+        submitted_at=ISSUED + timedelta(hours=2),
+        status=CaseStatus.DENIED,
+        decision_at=NOW - timedelta(days=decided_days_ago),
+    )
 
 
 def _missed_reply_messages() -> list:
@@ -44,66 +49,210 @@ def _missed_reply_messages() -> list:
 
 
 CASES: list[tuple[str, str, dict[str, Any], Any, Verdict, dict[str, FindingStatus]]] = [
-    ("ready-2024", "walmart-cc-2024-11", {}, NOW, Verdict.READY_TO_FILE,
-     {"deadline": PASS, "replies.on_time": PASS, "not_disputable.keep_it": PASS}),
+    (
+        "ready-2024",
+        "walmart-cc-2024-11",
+        {},
+        NOW,
+        Verdict.READY_TO_FILE,
+        {"deadline": PASS, "replies.on_time": PASS, "not_disputable.keep_it": PASS},
+    ),
     ("ready-2022", "walmart-cc-2022", {}, NOW, Verdict.READY_TO_FILE, {"deadline": PASS, "replies.on_time": PASS}),
-    ("closed-2024-after-48h", "walmart-cc-2024-11", {}, ISSUED + timedelta(hours=49), Verdict.WINDOW_CLOSED,
-     {"deadline": FAIL}),
-    ("closed-2022-after-45-days", "walmart-cc-2022", {}, utc(2027, 1, 7, 6, 0), Verdict.WINDOW_CLOSED,
-     {"deadline": FAIL}),
-    ("screen-says-passed", "walmart-cc-2022", {"state": DisputeState.WINDOW_PASSED}, NOW, Verdict.WINDOW_CLOSED,
-     {"deadline": FAIL}),
-    ("disputed-on-screen", "walmart-cc-2024-11", {"state": DisputeState.DISPUTED}, NOW, Verdict.ALREADY_DISPUTED,
-     {"dispute.already_filed": FAIL}),
-    ("denied-appeal-open", "walmart-cc-2024-11", {"dispute_case": _denied_case(3)}, NOW, Verdict.ALREADY_DISPUTED,
-     {"dispute.already_filed": FAIL, "appeal.deadline": PASS}),
-    ("denied-appeal-closed", "walmart-cc-2022", {"dispute_case": _denied_case(40)}, NOW, Verdict.ALREADY_DISPUTED,
-     {"appeal.deadline": FAIL}),
-    ("seller-initiated-2024", "walmart-cc-2024-11", {"refund_channel": RefundChannel.SELLER_MANUAL_REFUND}, NOW,
-     Verdict.NOT_DISPUTABLE, {"not_disputable.seller_initiated": FAIL}),
-    ("seller-initiated-2022", "walmart-cc-2022", {"refund_channel": RefundChannel.SELLER_AUTO_REFUND}, NOW,
-     Verdict.NOT_DISPUTABLE, {"not_disputable.seller_initiated": FAIL}),
-    ("keep-it-2024", "walmart-cc-2024-11", {"keep_it": True}, NOW, Verdict.NOT_DISPUTABLE,
-     {"not_disputable.keep_it": FAIL}),
+    (
+        "closed-2024-after-48h",
+        "walmart-cc-2024-11",
+        {},
+        ISSUED + timedelta(hours=49),
+        Verdict.WINDOW_CLOSED,
+        {"deadline": FAIL},
+    ),
+    (
+        "closed-2022-after-45-days",
+        "walmart-cc-2022",
+        {},
+        utc(2027, 1, 7, 6, 0),
+        Verdict.WINDOW_CLOSED,
+        {"deadline": FAIL},
+    ),
+    (
+        "screen-says-passed",
+        "walmart-cc-2022",
+        {"state": DisputeState.WINDOW_PASSED},
+        NOW,
+        Verdict.WINDOW_CLOSED,
+        {"deadline": FAIL},
+    ),
+    (
+        "disputed-on-screen",
+        "walmart-cc-2024-11",
+        {"state": DisputeState.DISPUTED},
+        NOW,
+        Verdict.ALREADY_DISPUTED,
+        {"dispute.already_filed": FAIL},
+    ),
+    (
+        "denied-appeal-open",
+        "walmart-cc-2024-11",
+        {"dispute_case": _denied_case(3)},
+        NOW,
+        Verdict.ALREADY_DISPUTED,
+        {"dispute.already_filed": FAIL, "appeal.deadline": PASS},
+    ),
+    (
+        "denied-appeal-closed",
+        "walmart-cc-2022",
+        {"dispute_case": _denied_case(40)},
+        NOW,
+        Verdict.ALREADY_DISPUTED,
+        {"appeal.deadline": FAIL},
+    ),
+    (
+        "seller-initiated-2024",
+        "walmart-cc-2024-11",
+        {"refund_channel": RefundChannel.SELLER_MANUAL_REFUND},
+        NOW,
+        Verdict.NOT_DISPUTABLE,
+        {"not_disputable.seller_initiated": FAIL},
+    ),
+    (
+        "seller-initiated-2022",
+        "walmart-cc-2022",
+        {"refund_channel": RefundChannel.SELLER_AUTO_REFUND},
+        NOW,
+        Verdict.NOT_DISPUTABLE,
+        {"not_disputable.seller_initiated": FAIL},
+    ),
+    (
+        "keep-it-2024",
+        "walmart-cc-2024-11",
+        {"keep_it": True},
+        NOW,
+        Verdict.NOT_DISPUTABLE,
+        {"not_disputable.keep_it": FAIL},
+    ),
     ("keep-it-not-a-2022-rule", "walmart-cc-2022", {"keep_it": True}, NOW, Verdict.READY_TO_FILE, {}),
-    ("extended-returns", "walmart-cc-2024-11", {"reason": "Extended Returns program return"}, NOW,
-     Verdict.NOT_DISPUTABLE, {"not_disputable.extended_returns": FAIL}),
-    ("lost-in-store", "walmart-cc-2024-11", {"reason_code": "LOST_IN_STORE", "reason": "Return lost in store"}, NOW,
-     Verdict.NOT_DISPUTABLE, {"not_disputable.lost_in_store": FAIL}),
-    ("missed-reply-2024", "walmart-cc-2024-11", {"messages": _missed_reply_messages()}, NOW, Verdict.NOT_DISPUTABLE,
-     {"not_disputable.missed_reply": FAIL, "replies.on_time": FAIL}),
-    ("missed-reply-2022", "walmart-cc-2022", {"messages": _missed_reply_messages()}, NOW, Verdict.NOT_DISPUTABLE,
-     {"not_disputable.missed_reply": FAIL}),
-    ("screen-not-available", "walmart-cc-2024-11", {"state": DisputeState.NOT_AVAILABLE}, NOW, Verdict.NOT_DISPUTABLE,
-     {"not_disputable.screen": FAIL}),
-    ("no-messages", "walmart-cc-2024-11", {"with_messages": False}, NOW, Verdict.NEEDS_ATTENTION,
-     {"replies.on_time": UNKNOWN, "replies.automatic_only": UNKNOWN, "not_disputable.missed_reply": UNKNOWN}),
-    ("no-settlement-date-2022", "walmart-cc-2022", {"settlement_date": None}, NOW, Verdict.NEEDS_ATTENTION,
-     {"deadline": UNKNOWN}),
-    ("no-reason-at-all", "walmart-cc-2024-11", {"reason": None, "reason_code": None}, NOW, Verdict.NEEDS_ATTENTION,
-     {"lost_order.reason": UNKNOWN, "not_disputable.extended_returns": UNKNOWN}),
-    ("no-order-captured", "walmart-cc-2024-11", {"order_date": None}, NOW, Verdict.NEEDS_ATTENTION,
-     {"search_horizon": UNKNOWN, "return_window": UNKNOWN}),
-    ("beyond-search-horizon", "walmart-cc-2022", {"order_date": utc(2026, 8, 1, 12, 0), "shipped_at": utc(2026, 11, 18)},
-     NOW, Verdict.NEEDS_ATTENTION, {"search_horizon": FAIL}),
-    ("automatic-reply-only", "walmart-cc-2024-11",
-     {"messages": [message("c1@relay", ISSUED - timedelta(hours=10), Role.CUSTOMER),
-                   message("auto1@seller", ISSUED - timedelta(hours=10) + timedelta(minutes=1), Role.SELLER,
-                           automatic=True)]},
-     ISSUED + timedelta(hours=40), Verdict.NEEDS_ATTENTION,
-     {"replies.automatic_only": FAIL, "replies.on_time": FAIL, "not_disputable.missed_reply": PASS}),
-    ("reply-pending", "walmart-cc-2024-11",
-     {"messages": [message("c1@relay", ISSUED + timedelta(hours=1), Role.CUSTOMER)]}, NOW, Verdict.NEEDS_ATTENTION,
-     {"replies.on_time": UNKNOWN}),
-    ("bbb-complaint-answered-after-2h", "walmart-cc-2024-11",
-     {"messages": [message("bbb@cc", ISSUED + timedelta(hours=1), Role.WALMART_CUSTOMER_CARE, complaint=True),
-                   message("s9@seller", ISSUED + timedelta(hours=3), Role.SELLER)]}, NOW, Verdict.NEEDS_ATTENTION,
-     {"replies.on_time": FAIL}),
+    (
+        "extended-returns",
+        "walmart-cc-2024-11",
+        {"reason": "Extended Returns program return"},
+        NOW,
+        Verdict.NOT_DISPUTABLE,
+        {"not_disputable.extended_returns": FAIL},
+    ),
+    (
+        "lost-in-store",
+        "walmart-cc-2024-11",
+        {"reason_code": "LOST_IN_STORE", "reason": "Return lost in store"},
+        NOW,
+        Verdict.NOT_DISPUTABLE,
+        {"not_disputable.lost_in_store": FAIL},
+    ),
+    (
+        "missed-reply-2024",
+        "walmart-cc-2024-11",
+        {"messages": _missed_reply_messages()},
+        NOW,
+        Verdict.NOT_DISPUTABLE,
+        {"not_disputable.missed_reply": FAIL, "replies.on_time": FAIL},
+    ),
+    (
+        "missed-reply-2022",
+        "walmart-cc-2022",
+        {"messages": _missed_reply_messages()},
+        NOW,
+        Verdict.NOT_DISPUTABLE,
+        {"not_disputable.missed_reply": FAIL},
+    ),
+    (
+        "screen-not-available",
+        "walmart-cc-2024-11",
+        {"state": DisputeState.NOT_AVAILABLE},
+        NOW,
+        Verdict.NOT_DISPUTABLE,
+        {"not_disputable.screen": FAIL},
+    ),
+    (
+        "no-messages",
+        "walmart-cc-2024-11",
+        {"with_messages": False},
+        NOW,
+        Verdict.NEEDS_ATTENTION,
+        {"replies.on_time": UNKNOWN, "replies.automatic_only": UNKNOWN, "not_disputable.missed_reply": UNKNOWN},
+    ),
+    (
+        "no-settlement-date-2022",
+        "walmart-cc-2022",
+        {"settlement_date": None},
+        NOW,
+        Verdict.NEEDS_ATTENTION,
+        {"deadline": UNKNOWN},
+    ),
+    (
+        "no-reason-at-all",
+        "walmart-cc-2024-11",
+        {"reason": None, "reason_code": None},
+        NOW,
+        Verdict.NEEDS_ATTENTION,
+        {"lost_order.reason": UNKNOWN, "not_disputable.extended_returns": UNKNOWN},
+    ),
+    (
+        "no-order-captured",
+        "walmart-cc-2024-11",
+        {"order_date": None},
+        NOW,
+        Verdict.NEEDS_ATTENTION,
+        {"search_horizon": UNKNOWN, "return_window": UNKNOWN},
+    ),
+    (
+        "beyond-search-horizon",
+        "walmart-cc-2022",
+        {"order_date": utc(2026, 8, 1, 12, 0), "shipped_at": utc(2026, 11, 18)},
+        NOW,
+        Verdict.NEEDS_ATTENTION,
+        {"search_horizon": FAIL},
+    ),
+    (
+        "automatic-reply-only",
+        "walmart-cc-2024-11",
+        {
+            "messages": [
+                message("c1@relay", ISSUED - timedelta(hours=10), Role.CUSTOMER),
+                message(
+                    "auto1@seller", ISSUED - timedelta(hours=10) + timedelta(minutes=1), Role.SELLER, automatic=True
+                ),
+            ]
+        },
+        ISSUED + timedelta(hours=40),
+        Verdict.NEEDS_ATTENTION,
+        {"replies.automatic_only": FAIL, "replies.on_time": FAIL, "not_disputable.missed_reply": PASS},
+    ),
+    (
+        "reply-pending",
+        "walmart-cc-2024-11",
+        {"messages": [message("c1@relay", ISSUED + timedelta(hours=1), Role.CUSTOMER)]},
+        NOW,
+        Verdict.NEEDS_ATTENTION,
+        {"replies.on_time": UNKNOWN},
+    ),
+    (
+        "bbb-complaint-answered-after-2h",
+        "walmart-cc-2024-11",
+        {
+            "messages": [
+                message("bbb@cc", ISSUED + timedelta(hours=1), Role.WALMART_CUSTOMER_CARE, complaint=True),
+                message("s9@seller", ISSUED + timedelta(hours=3), Role.SELLER),
+            ]
+        },
+        NOW,
+        Verdict.NEEDS_ATTENTION,
+        {"replies.on_time": FAIL},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("policy_id", "kwargs", "now", "verdict", "statuses"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("policy_id", "kwargs", "now", "verdict", "statuses"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_verdict_and_findings_for_each_situation(policy_id, kwargs, now, verdict, statuses):
     result = assess(make_case(**kwargs), REG.get(policy_id), now)
     assert result.verdict is verdict, result.reasons
@@ -157,37 +306,89 @@ def test_denied_dispute_reasons_give_the_appeal_date():
 
 
 LOST = {"reason": "Lost in transit", "reason_code": "LOST_IN_TRANSIT"}
-OFFER = [message("c1@relay", ISSUED - timedelta(hours=30), Role.CUSTOMER, body="It never came"),
-         message("s1@seller", ISSUED - timedelta(hours=28), Role.SELLER, body="We can ship a replacement today.")]
-NO_OFFER = [message("c1@relay", ISSUED - timedelta(hours=30), Role.CUSTOMER, body="It never came"),
-            message("s1@seller", ISSUED - timedelta(hours=28), Role.SELLER, body="We are looking into it.")]
+OFFER = [
+    message("c1@relay", ISSUED - timedelta(hours=30), Role.CUSTOMER, body="It never came"),
+    message("s1@seller", ISSUED - timedelta(hours=28), Role.SELLER, body="We can ship a replacement today."),
+]
+NO_OFFER = [
+    message("c1@relay", ISSUED - timedelta(hours=30), Role.CUSTOMER, body="It never came"),
+    message("s1@seller", ISSUED - timedelta(hours=28), Role.SELLER, body="We are looking into it."),
+]
 LAD = {"reason": "Lost after delivery", "reason_code": "LOST_AFTER_DELIVERY"}
 SHIPPED = utc(2026, 11, 11, 18, 0)
 
 LOST_CASES = [
-    ("in-transit-with-steps", {**LOST, "messages": OFFER, "shipments": [shipment(SHIPPED)]}, Verdict.READY_TO_FILE,
-     {"lost_order.tracking": PASS, "lost_order.customer_contacted": PASS, "lost_order.resolution_offered": PASS}),
-    ("in-transit-no-offer-seen", {**LOST, "messages": NO_OFFER, "shipments": [shipment(SHIPPED)]},
-     Verdict.NEEDS_ATTENTION, {"lost_order.resolution_offered": UNKNOWN}),
-    ("in-transit-insured-claim-unseen", {**LOST, "messages": OFFER, "shipments": [shipment(SHIPPED, insured=True)]},
-     Verdict.NEEDS_ATTENTION, {"lost_order.carrier_claim": UNKNOWN}),
-    ("in-transit-no-shipment", {**LOST, "messages": OFFER, "shipments": []}, Verdict.NEEDS_ATTENTION,
-     {"lost_order.tracking": FAIL}),
-    ("in-transit-tracking-without-scans", {**LOST, "messages": OFFER, "shipments": [shipment(SHIPPED, events=False)]},
-     Verdict.NEEDS_ATTENTION, {"lost_order.tracking": UNKNOWN}),
-    ("merchandise-not-received-text", {"reason": "Merchandise not received", "reason_code": None, "messages": OFFER,
-                                       "shipments": [shipment(SHIPPED)]}, Verdict.READY_TO_FILE,
-     {"lost_order.tracking": PASS}),
-    ("lad-with-photo", {**LAD, "shipments": [shipment(SHIPPED, delivered=SHIPPED + timedelta(days=2), proof="photo")]},
-     Verdict.READY_TO_FILE, {"lost_order.delivery_proof": PASS}),
-    ("lad-without-proof", {**LAD, "shipments": [shipment(SHIPPED, delivered=SHIPPED + timedelta(days=2))]},
-     Verdict.NEEDS_ATTENTION, {"lost_order.delivery_proof": FAIL}),
-    ("lad-no-delivery-scan", {**LAD, "shipments": [shipment(SHIPPED)]}, Verdict.NEEDS_ATTENTION,
-     {"lost_order.delivery_proof": FAIL}),
-    ("lad-order-not-captured", {**LAD, "order_date": None}, Verdict.NEEDS_ATTENTION,
-     {"lost_order.delivery_proof": UNKNOWN, "lost_order.tracking": UNKNOWN}),
-    ("lost-no-messages", {**LOST, "with_messages": False, "shipments": [shipment(SHIPPED)]}, Verdict.NEEDS_ATTENTION,
-     {"lost_order.customer_contacted": UNKNOWN, "lost_order.resolution_offered": UNKNOWN}),
+    (
+        "in-transit-with-steps",
+        {**LOST, "messages": OFFER, "shipments": [shipment(SHIPPED)]},
+        Verdict.READY_TO_FILE,
+        {"lost_order.tracking": PASS, "lost_order.customer_contacted": PASS, "lost_order.resolution_offered": PASS},
+    ),
+    (
+        "in-transit-no-offer-seen",
+        {**LOST, "messages": NO_OFFER, "shipments": [shipment(SHIPPED)]},
+        Verdict.NEEDS_ATTENTION,
+        {"lost_order.resolution_offered": UNKNOWN},
+    ),
+    (
+        "in-transit-insured-claim-unseen",
+        {**LOST, "messages": OFFER, "shipments": [shipment(SHIPPED, insured=True)]},
+        Verdict.NEEDS_ATTENTION,
+        {"lost_order.carrier_claim": UNKNOWN},
+    ),
+    (
+        "in-transit-no-shipment",
+        {**LOST, "messages": OFFER, "shipments": []},
+        Verdict.NEEDS_ATTENTION,
+        {"lost_order.tracking": FAIL},
+    ),
+    (
+        "in-transit-tracking-without-scans",
+        {**LOST, "messages": OFFER, "shipments": [shipment(SHIPPED, events=False)]},
+        Verdict.NEEDS_ATTENTION,
+        {"lost_order.tracking": UNKNOWN},
+    ),
+    (
+        "merchandise-not-received-text",
+        {
+            "reason": "Merchandise not received",
+            "reason_code": None,
+            "messages": OFFER,
+            "shipments": [shipment(SHIPPED)],
+        },
+        Verdict.READY_TO_FILE,
+        {"lost_order.tracking": PASS},
+    ),
+    (
+        "lad-with-photo",
+        {**LAD, "shipments": [shipment(SHIPPED, delivered=SHIPPED + timedelta(days=2), proof="photo")]},
+        Verdict.READY_TO_FILE,
+        {"lost_order.delivery_proof": PASS},
+    ),
+    (
+        "lad-without-proof",
+        {**LAD, "shipments": [shipment(SHIPPED, delivered=SHIPPED + timedelta(days=2))]},
+        Verdict.NEEDS_ATTENTION,
+        {"lost_order.delivery_proof": FAIL},
+    ),
+    (
+        "lad-no-delivery-scan",
+        {**LAD, "shipments": [shipment(SHIPPED)]},
+        Verdict.NEEDS_ATTENTION,
+        {"lost_order.delivery_proof": FAIL},
+    ),
+    (
+        "lad-order-not-captured",
+        {**LAD, "order_date": None},
+        Verdict.NEEDS_ATTENTION,
+        {"lost_order.delivery_proof": UNKNOWN, "lost_order.tracking": UNKNOWN},
+    ),
+    (
+        "lost-no-messages",
+        {**LOST, "with_messages": False, "shipments": [shipment(SHIPPED)]},
+        Verdict.NEEDS_ATTENTION,
+        {"lost_order.customer_contacted": UNKNOWN, "lost_order.resolution_offered": UNKNOWN},
+    ),
 ]
 
 
@@ -218,8 +419,14 @@ def test_refund_outside_the_return_window_is_a_full_reimbursement_ground(shipped
 
 
 def test_assess_is_pure_and_recomputes_reply_checks():
-    stale = ReplyCheck(inbound_message_id="c1@relay", inbound_role=Role.CUSTOMER, inbound_at=ISSUED,
-                       window_hours=48, due_at=ISSUED, status=ReplyStatus.UNANSWERED)
+    stale = ReplyCheck(
+        inbound_message_id="c1@relay",
+        inbound_role=Role.CUSTOMER,
+        inbound_at=ISSUED,
+        window_hours=48,
+        due_at=ISSUED,
+        status=ReplyStatus.UNANSWERED,
+    )
     case = make_case(reply_checks=[stale])
     policy = REG.get("walmart-cc-2024-11")
     first, second = assess(case, policy, NOW), assess(case, policy, NOW)

@@ -91,7 +91,8 @@ def test_deadlines_csv_lists_the_open_refund_with_a_header(bundles: Path) -> Non
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert [(r["po"], r["kind"], r["deadline_utc"], r["time_left"]) for r in rows] == [
-        ("4342076435326", "dispute", "2026-11-21T16:40:00Z", "19 h 25 min left")]
+        ("4342076435326", "dispute", "2026-11-21T16:40:00Z", "19 h 25 min left")
+    ]
 
 
 def test_deadlines_leaves_out_a_closed_window(bundles: Path) -> None:

@@ -7,7 +7,14 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from evidence.models import CaseStatus, DisputeCase
-from evidence.policy import appeal_deadline, default_registry, dispute_deadline, format_local, format_time_left, seller_zone
+from evidence.policy import (
+    appeal_deadline,
+    default_registry,
+    dispute_deadline,
+    format_local,
+    format_time_left,
+    seller_zone,
+)
 from evidence.policy.deadlines import day_count_deadline
 from evidence.policy.model import DateBoundary
 from tests.evidence.policy.factories import make_case, utc
@@ -80,8 +87,14 @@ def test_start_of_day_boundary_closes_a_day_earlier_than_end_of_day():
 
 
 def _denied(decided: datetime, status: CaseStatus = CaseStatus.DENIED) -> DisputeCase:
-    return DisputeCase(case_id="DSP-1", po="4342076435326", type="Customer Care refund",
-                       submitted_at=decided - timedelta(days=5), status=status, decision_at=decided)
+    return DisputeCase(
+        case_id="DSP-1",
+        po="4342076435326",
+        type="Customer Care refund",
+        submitted_at=decided - timedelta(days=5),
+        status=status,
+        decision_at=decided,
+    )
 
 
 @pytest.mark.parametrize("policy", [P2022, P2024], ids=lambda p: p.id)

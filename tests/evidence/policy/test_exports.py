@@ -21,12 +21,26 @@ def _cases():
     later = make_case(issued_at=ISSUED + timedelta(hours=5))
     closed = make_case(issued_at=ISSUED - timedelta(days=3))
     kept = make_case(keep_it=True)
-    denied = make_case(state=DisputeState.DISPUTED, dispute_case=DisputeCase(
-        case_id="DSP-1", po="4342076435326", type="Customer Care refund", submitted_at=ISSUED,
-        status=CaseStatus.DENIED, decision_at=NOW - timedelta(hours=1)))
+    denied = make_case(
+        state=DisputeState.DISPUTED,
+        dispute_case=DisputeCase(
+            case_id="DSP-1",
+            po="4342076435326",
+            type="Customer Care refund",
+            submitted_at=ISSUED,
+            status=CaseStatus.DENIED,
+            decision_at=NOW - timedelta(hours=1),
+        ),
+    )
     in_review = make_case(state=DisputeState.DISPUTED)
-    return [("b/later", later), ("b/closed", closed), ("b/kept", kept), ("b/denied", denied),
-            ("b/review", in_review), ("b/soon", soon)]
+    return [
+        ("b/later", later),
+        ("b/closed", closed),
+        ("b/kept", kept),
+        ("b/denied", denied),
+        ("b/review", in_review),
+        ("b/soon", soon),
+    ]
 
 
 def _policy(case):

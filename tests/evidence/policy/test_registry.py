@@ -25,9 +25,17 @@ def test_packaged_versions_carry_the_documented_parameters():
         assert (policy.appeal_window.days, policy.search.horizon_days) == (30, 90)
         assert (policy.return_window.days, policy.return_window.starts_days_after_ship) == (30, 7)
         assert {(w.type, w.days) for w in policy.related_windows} == {
-            ("customer_return", 45), ("failed_delivery", 45), ("incorrect_referral_fee", 90)}
+            ("customer_return", 45),
+            ("failed_delivery", 45),
+            ("incorrect_referral_fee", 90),
+        }
     assert {c.value for c in new.not_disputable.cases} == {
-        "seller_initiated", "keep_it", "extended_returns", "lost_in_store", "missed_reply"}
+        "seller_initiated",
+        "keep_it",
+        "extended_returns",
+        "lost_in_store",
+        "missed_reply",
+    }
 
 
 @pytest.mark.parametrize(
@@ -71,9 +79,21 @@ def test_no_version_before_the_first():
         ("format = 1", "format = 2", "format 2 is not supported"),
         ("hours = 48\nlate_is_final", "hours = 48\ndays = 2\nlate_is_final", "exactly one of days or hours"),
         ('anchor = "issued_at"', 'anchor = "refund_date"', "dispute_window.anchor: Input should be"),
-        ("[search]\nhorizon_days = 90", '[search]\nhorizon_days = "90"', "search.horizon_days: Input should be a valid integer"),
-        ("[search]\nhorizon_days = 90", "[search]\nhorizon_days = 90\nhorizon_weeks = 12", "search.horizon_weeks: Extra inputs"),
-        ("effective_from = 2024-11-08", "effective_from = 2024-11-08\neffective_to = 2024-01-01", "effective_to must be after"),
+        (
+            "[search]\nhorizon_days = 90",
+            '[search]\nhorizon_days = "90"',
+            "search.horizon_days: Input should be a valid integer",
+        ),
+        (
+            "[search]\nhorizon_days = 90",
+            "[search]\nhorizon_days = 90\nhorizon_weeks = 12",
+            "search.horizon_weeks: Extra inputs",
+        ),
+        (
+            "effective_from = 2024-11-08",
+            "effective_from = 2024-11-08\neffective_to = 2024-01-01",
+            "effective_to must be after",
+        ),
         ('"Electronics" = 15', '"Electronics" = 0', "category_days must be at least 1 day"),
         ('cases = ["seller_initiated"', 'cases = ["seller_pays"', "not_disputable.cases[0]"),
         ("format = 1", "format = = 1", "not valid TOML"),
@@ -102,7 +122,10 @@ def test_file_name_must_match_the_id(tmp_path):
 
 def test_overlapping_versions_are_refused():
     first = load_policy_text(GOOD)
-    second = load_policy_text(GOOD.replace('id = "walmart-cc-2024-11"', 'id = "walmart-cc-2025"')
-                              .replace("effective_from = 2024-11-08", "effective_from = 2025-06-01"))
+    second = load_policy_text(
+        GOOD.replace('id = "walmart-cc-2024-11"', 'id = "walmart-cc-2025"').replace(
+            "effective_from = 2024-11-08", "effective_from = 2025-06-01"
+        )
+    )
     with pytest.raises(PolicyError, match="effective dates overlap walmart-cc-2024-11"):
         PolicyRegistry([first, second])

@@ -22,7 +22,7 @@ from datetime import datetime
 from evidence.email.classify import classify
 from evidence.email.parse import ParsedEmail, parse_email
 from evidence.email.roles import EmailConfig, assign_role
-from evidence.models import Message, MessageSource, Order
+from evidence.models import Message, MessageSource, Order, Role
 
 __all__ = ["OrderKey", "annotate", "load_message", "match_order"]
 
@@ -48,7 +48,10 @@ class OrderKey:
 def annotate(message: Message, config: EmailConfig, relay_address: str | None = None) -> Message:
     """Give an already-classified message its role (Inbox messages come with their own)."""
     role, reason = assign_role(message, config, relay_address)
-    return message.model_copy(update={"role": role, "reasons": [*message.reasons, f"role: {reason}"]})
+    update: dict[str, object] = {"role": role, "reasons": [*message.reasons, f"role: {reason}"]}
+    if role is Role.SELLER and message.complaint:
+        update["complaint"] = False  # the seller answering a complaint is not a complaint
+    return message.model_copy(update=update)
 
 
 def load_message(

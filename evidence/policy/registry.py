@@ -17,8 +17,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from evidence.policy.deadlines import seller_zone
 from evidence.policy.model import Policy, PolicyError, parse_policy
 
 __all__ = ["PolicyRegistry", "default_registry", "load_policy_file", "load_policy_text"]
@@ -95,7 +95,7 @@ class PolicyRegistry:
 
     def for_refund(self, issued_at: datetime, timezone: str) -> Policy:
         """The version in effect on the refund's issue day in the seller's time zone."""
-        return self.for_date(issued_at.astimezone(ZoneInfo(timezone)).date())
+        return self.for_date(issued_at.astimezone(seller_zone(timezone)).date())
 
     def select(self, *, policy_id: str | None, issued_at: datetime, timezone: str) -> Policy:
         """The chosen version: ``policy_id`` when given (a setting), else by the issue date."""

@@ -136,3 +136,23 @@ def test_deadlines_refuses_a_folder_without_bundles(tmp_path: Path) -> None:
     result = runner.invoke(app, ["deadlines", str(tmp_path)])
     assert result.exit_code == 2
     assert "not a bundle or a folder of bundles" in _one_error_line(result)
+
+
+def test_assess_does_not_reseal_a_tampered_bundle(bundles: Path) -> None:
+    path = _only_bundle(bundles)
+    email = path / "emails" / "0001.eml"
+    email.write_bytes(email.read_bytes() + b"tampered")
+    before = (path / "manifest.json").read_bytes()
+    result = runner.invoke(app, ["assess", str(path), "--now", NOW])
+    assert result.exit_code == 1
+    assert "fails verification" in result.output
+    assert (path / "manifest.json").read_bytes() == before
+
+
+def test_assess_writes_nothing_when_one_path_is_bad(bundles: Path, tmp_path: Path) -> None:
+    path = _only_bundle(bundles)
+    before = (path / "manifest.json").read_bytes()
+    result = runner.invoke(app, ["assess", str(path), str(tmp_path / "missing"), "--now", NOW])
+    assert result.exit_code == 2
+    assert "not a readable bundle" in _one_error_line(result)
+    assert (path / "manifest.json").read_bytes() == before

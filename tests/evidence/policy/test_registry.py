@@ -129,3 +129,8 @@ def test_overlapping_versions_are_refused():
     )
     with pytest.raises(PolicyError, match="effective dates overlap walmart-cc-2024-11"):
         PolicyRegistry([first, second])
+
+
+def test_unknown_seller_zone_is_a_clear_error_when_choosing_by_date():
+    with pytest.raises(ValueError, match="unknown time zone 'Nowhere/City'"):
+        default_registry().for_refund(utc(2025, 1, 1), "Nowhere/City")

@@ -29,9 +29,15 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def export(
     paths: Annotated[list[Path], typer.Argument(help="Bundle folders, or folders of bundles.")],
     out: Annotated[Path, typer.Option("--out", help="Folder the archives are written to.")],
-    redact: Annotated[bool, typer.Option("--redact", help="Mask customer name, address and e-mail (see docs/bundle-format.md).")] = False,
-    single: Annotated[Optional[str], typer.Option("--single", help="One archive (a file name ending in .zip) for all bundles.")] = None,
-    key: Annotated[Optional[Path], typer.Option("--key", help="Private key to sign a redacted copy's new manifest.")] = None,
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Mask customer name, address and e-mail (see docs/bundle-format.md).")
+    ] = False,
+    single: Annotated[
+        Optional[str], typer.Option("--single", help="One archive (a file name ending in .zip) for all bundles.")
+    ] = None,
+    key: Annotated[
+        Optional[Path], typer.Option("--key", help="Private key to sign a redacted copy's new manifest.")
+    ] = None,
     actor: Annotated[Optional[str], typer.Option("--actor", help="Who exports (recorded in the custody log).")] = None,
 ) -> None:
     """Export bundles as deterministic zip archives that `collector verify` checks as they are."""

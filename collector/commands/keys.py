@@ -16,7 +16,9 @@ keys_app = typer.Typer(help="Signing keys for evidence bundles.", no_args_is_hel
 
 @keys_app.command("new")
 def new(
-    out: Annotated[Path, typer.Option("--out", help="Folder for NAME.key (private, mode 0600) and NAME.pub.")] = Path("keys"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for NAME.key (private, mode 0600) and NAME.pub.")] = Path(
+        "keys"
+    ),
     name: Annotated[str, typer.Option("--name", help="Key name, shown by `collector verify`.")] = "collector",
 ) -> None:
     """Create an Ed25519 key pair. Keep the .key private; copy the .pub to the verifiers' trusted-keys folder."""

@@ -84,11 +84,23 @@ def next_entry(
     )
 
 
-def append(bundle_dir: Path, event: CustodyEvent, **fields: object) -> CustodyEntry:
+def append(
+    bundle_dir: Path,
+    event: CustodyEvent,
+    *,
+    actor: str,
+    at: datetime,
+    manifest_sha256: str,
+    previous_manifest_sha256: str | None = None,
+    details: dict[str, str] | None = None,
+) -> CustodyEntry:
     """Append one entry to ``bundle_dir/custody.jsonl`` (opened for appending, flushed to disk)."""
     log = bundle_dir / CUSTODY
     existing = log.read_bytes() if log.exists() else b""
-    entry = next_entry(existing, event, **fields)  # type: ignore[arg-type]
+    entry = next_entry(
+        existing, event, actor=actor, at=at, manifest_sha256=manifest_sha256,
+        previous_manifest_sha256=previous_manifest_sha256, details=details,
+    )  # fmt: skip
     with open(log, "ab") as handle:
         handle.write(serialize.dumps_line(entry))
         handle.flush()
@@ -143,7 +155,9 @@ def check_log(data: bytes | None, manifest_sha256: str | None) -> list[Problem]:
             )
         if number == 1 and entry.event is not CustodyEvent.CAPTURED:
             problems.append(
-                Problem(code="custody.first_event", path=where, message=f"log starts with '{entry.event}', not 'captured'")
+                Problem(
+                    code="custody.first_event", path=where, message=f"log starts with '{entry.event}', not 'captured'"
+                )
             )
         prev = sha256_bytes(line)
         last = entry
@@ -152,7 +166,8 @@ def check_log(data: bytes | None, manifest_sha256: str | None) -> list[Problem]:
             Problem(
                 code="custody.head_mismatch",
                 path=CUSTODY,
-                message="the last custody entry names another manifest digest (entries removed, or the manifest replaced)",
+                message="the last custody entry names another manifest digest"
+                " (entries removed, or the manifest replaced)",
             )
         )
     return problems

@@ -62,7 +62,9 @@ def tiny_png(rgb: tuple[int, int, int] = (40, 90, 200)) -> bytes:
 
     row = b"\x00" + bytes(rgb) * 2
     header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * 2, 9)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * 2, 9)) + chunk(b"IEND", b"")
+    )
 
 
 def _usd(amount: str) -> Money:
@@ -97,33 +99,67 @@ def example_case(customer_body: str = "Hi, my package never arrived. Where is it
         refund_transaction_id=TRANSACTION,
         seller=Seller(name="Example Seller LLC", seller_id="101234", timezone="America/Chicago"),
         order=Order(
-            po=PO, customer_order_number="200012345678901", order_date=t(8, 15),
-            customer_name="Jane Q. Buyer", customer_email=CUSTOMER_EMAIL,
-            ship_to=Address(name="Jane Q. Buyer", line1="1200 Example Avenue", city="Springfield", state="IL", postal_code="62704"),
-            shipments=[Shipment(carrier="UPS", tracking_number="1Z999AA10123456784", shipped_at=t(9, 18),
-                                delivered_at=t(14, 17), delivery_proof="photo")],
+            po=PO,
+            customer_order_number="200012345678901",
+            order_date=t(8, 15),
+            customer_name="Jane Q. Buyer",
+            customer_email=CUSTOMER_EMAIL,
+            ship_to=Address(
+                name="Jane Q. Buyer", line1="1200 Example Avenue", city="Springfield", state="IL", postal_code="62704"
+            ),
+            shipments=[
+                Shipment(
+                    carrier="UPS",
+                    tracking_number="1Z999AA10123456784",
+                    shipped_at=t(9, 18),
+                    delivered_at=t(14, 17),
+                    delivery_proof="photo",
+                )
+            ],
         ),  # fmt: skip
         refund=RefundDetail(
-            transaction_id=TRANSACTION, po=PO, type=TransactionType.CUSTOMER_CARE_REFUND,
-            breakdown=AmountBreakdown(product=_usd("-42.00"), shipping=_usd("-5.99"), tax=_usd("-3.36"),
-                                      fees=_usd("0.00"), commission=_usd("6.30"), net_payable=_usd("-45.05")),
-            reason="Merchandise not received", issued_at=t(19, 16, 40), channel=Channel.CUSTOMER_CARE,
+            transaction_id=TRANSACTION,
+            po=PO,
+            type=TransactionType.CUSTOMER_CARE_REFUND,
+            breakdown=AmountBreakdown(
+                product=_usd("-42.00"),
+                shipping=_usd("-5.99"),
+                tax=_usd("-3.36"),
+                fees=_usd("0.00"),
+                commission=_usd("6.30"),
+                net_payable=_usd("-45.05"),
+            ),
+            reason="Merchandise not received",
+            issued_at=t(19, 16, 40),
+            channel=Channel.CUSTOMER_CARE,
             refund_channel=RefundChannel.WALMART_TRIGGERED_REFUND,
-            dispute=DisputeInfo(state=DisputeState.OPEN, window_ends_at=t(21, 16, 40)), layout=Layout.TRANSACTIONS_2024,
+            dispute=DisputeInfo(state=DisputeState.OPEN, window_ends_at=t(21, 16, 40)),
+            layout=Layout.TRANSACTIONS_2024,
         ),  # fmt: skip
         threads=[Thread(po=PO, subject="Where is my order?", messages=messages)],
         reply_checks=[
             ReplyCheck(
-                inbound_message_id="msg-001@relay.walmart.com", inbound_role=Role.CUSTOMER, inbound_at=t(16, 14, 2),
-                window_hours=48, due_at=t(18, 14, 2), reply_message_id="msg-003@example-seller.com",
-                replied_at=t(17, 9, 30), latency_hours=19.4667, automatic_reply_ids=["msg-002@example-seller.com"],
+                inbound_message_id="msg-001@relay.walmart.com",
+                inbound_role=Role.CUSTOMER,
+                inbound_at=t(16, 14, 2),
+                window_hours=48,
+                due_at=t(18, 14, 2),
+                reply_message_id="msg-003@example-seller.com",
+                replied_at=t(17, 9, 30),
+                latency_hours=19.4667,
+                automatic_reply_ids=["msg-002@example-seller.com"],
                 status=ReplyStatus.ON_TIME,
             )
         ],  # fmt: skip
         captures=[
-            Capture(screen="transactions.refund-details", url="https://seller.walmart.com/transactions?po=" + PO,
-                    captured_at=t(20, 21, 10), title="Refund details", screenshot="captures/01-refund-details.png",
-                    snapshot="captures/01-refund-details.html")
+            Capture(
+                screen="transactions.refund-details",
+                url="https://seller.walmart.com/transactions?po=" + PO,
+                captured_at=t(20, 21, 10),
+                title="Refund details",
+                screenshot="captures/01-refund-details.png",
+                snapshot="captures/01-refund-details.html",
+            )
         ],  # fmt: skip
         source_urls=["https://seller.walmart.com/transactions?po=" + PO],
         assessment=example_assessment(),
@@ -139,12 +175,20 @@ def example_assessment(verdict: Verdict = Verdict.READY_TO_FILE, assessed_at: da
         verdict=verdict,
         reasons=["The customer's question was answered by a person within 48 hours."],
         findings=[
-            Finding(code="replies.on_time", title="Replied in time", status=FindingStatus.PASS,
-                    detail="1 inbound message, answered after 19 h 28 min.",
-                    evidence=[EvidenceRef(kind="message", ref="msg-003@example-seller.com", label="the reply")]),
-            Finding(code="delivery.proof", title="Proof of delivery", status=FindingStatus.PASS,
-                    detail="UPS photo proof of delivery on Nov 14.",
-                    evidence=[EvidenceRef(kind="capture", ref="transactions.refund-details", label="refund details")]),
+            Finding(
+                code="replies.on_time",
+                title="Replied in time",
+                status=FindingStatus.PASS,
+                detail="1 inbound message, answered after 19 h 28 min.",
+                evidence=[EvidenceRef(kind="message", ref="msg-003@example-seller.com", label="the reply")],
+            ),
+            Finding(
+                code="delivery.proof",
+                title="Proof of delivery",
+                status=FindingStatus.PASS,
+                detail="UPS photo proof of delivery on Nov 14.",
+                evidence=[EvidenceRef(kind="capture", ref="transactions.refund-details", label="refund details")],
+            ),
         ],  # fmt: skip
         draft="The customer's inquiry of Nov 16 was answered within 20 hours; the carrier confirms delivery.",
     )

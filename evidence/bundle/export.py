@@ -64,7 +64,9 @@ def export_bundles(
     if single is not None and (Path(single).name != single or not single.endswith(".zip") or single.startswith(".")):
         raise UnsafePathError("--single takes a plain file name ending in .zip (it is written into --out)", single)
     at = clock()
-    copies = [exported_files(Path(path), actor=actor, redact=redact, at=at, signing_key=signing_key) for path in bundle_paths]
+    copies = [
+        exported_files(Path(path), actor=actor, redact=redact, at=at, signing_key=signing_key) for path in bundle_paths
+    ]
     names = [name for name, _ in copies]
     if len(set(names)) != len(names):
         raise BundleError("the same bundle is given twice", out_dir)
@@ -99,18 +101,22 @@ def exported_files(
         files[DIGEST] = (bundle.path / DIGEST).read_bytes()
         if (bundle.path / SIGNATURE).exists():
             files[SIGNATURE] = (bundle.path / SIGNATURE).read_bytes()
-        entry = custody.next_entry(log, CustodyEvent.EXPORTED, actor=actor, at=at, manifest_sha256=bundle.manifest_sha256, details=details)  # type: ignore[arg-type]
+        entry = custody.next_entry(
+            log, CustodyEvent.EXPORTED, actor=actor, at=at, manifest_sha256=bundle.manifest_sha256, details=details
+        )
         files[CUSTODY] = log + serialize.dumps_line(entry)
         return bundle.name, files
     types = {entry.path: entry.media_type for entry in bundle.manifest.files}
     redacted = redact_files(files, bundle.case.model_copy(update={"assessment": None}), types)
     content = redacted.files
+    assessments = [
+        load_model(Assessment, content[p], p) for p in sorted(content) if p.startswith(ASSESSMENTS_DIR + "/")
+    ]
+    reviews = [load_model(ReviewDecision, content[p], p) for p in sorted(content) if p.startswith(REVIEWS_DIR + "/")]
     content[REPORT] = report_bytes(
-        bundle.name, load_model(RefundCase, content[CASE], CASE), content, at,  # type: ignore[arg-type]
-        assessments=[load_model(Assessment, content[p], p) for p in sorted(content) if p.startswith(ASSESSMENTS_DIR + "/")],
-        reviews=[load_model(ReviewDecision, content[p], p) for p in sorted(content) if p.startswith(REVIEWS_DIR + "/")],
-        redacted=redacted.masked,
-    )  # type: ignore[arg-type]  # fmt: skip
+        bundle.name, load_model(RefundCase, content[CASE], CASE), content, at,
+        assessments=assessments, reviews=reviews, redacted=redacted.masked,
+    )  # fmt: skip
     redaction = Redaction(
         masked=redacted.masked,
         replacement=REPLACEMENT,
@@ -118,7 +124,7 @@ def exported_files(
         withheld=redacted.withheld,
         source_manifest_sha256=bundle.manifest_sha256,
     )
-    sealed = seal(content, bundle.manifest.model_copy(update={"redaction": redaction}), at, signing_key)  # type: ignore[arg-type]
+    sealed = seal(content, bundle.manifest.model_copy(update={"redaction": redaction}), at, signing_key)
     content[MANIFEST] = sealed.manifest_bytes
     content[DIGEST] = sealed.digest_bytes
     if sealed.signature_bytes is not None:
@@ -127,7 +133,7 @@ def exported_files(
     details["withheld_files"] = str(len(redacted.withheld))
     details["signature"] = "re-signed" if signing_key else "none"
     entry = custody.next_entry(
-        log, CustodyEvent.EXPORTED, actor=actor, at=at, manifest_sha256=sealed.digest,  # type: ignore[arg-type]
+        log, CustodyEvent.EXPORTED, actor=actor, at=at, manifest_sha256=sealed.digest,
         previous_manifest_sha256=bundle.manifest_sha256, details=details,
     )  # fmt: skip
     content[CUSTODY] = log + serialize.dumps_line(entry)

@@ -38,7 +38,9 @@ def index_rows(folder: Path) -> list[IndexRow]:
         try:
             bundle = read_bundle(path)
         except BundleError:
-            rows.append(IndexRow(path.name, f"{path.name}/report.html", "?", "?", "?", "UTC", None, None, max(problems, 1)))
+            rows.append(
+                IndexRow(path.name, f"{path.name}/report.html", "?", "?", "?", "UTC", None, None, max(problems, 1))
+            )
             continue
         case = bundle.case
         assessment = case.assessment

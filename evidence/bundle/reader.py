@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidence.bundle import custody
+from evidence.bundle import custody, serialize
 from evidence.bundle.custody import CustodyEntry
 from evidence.bundle.errors import BundleFormatError, BundleNotFound
 from evidence.bundle.layout import (
@@ -25,7 +25,6 @@ from evidence.bundle.layout import (
     STAGING_PREFIX,
 )
 from evidence.bundle.manifest import Manifest, parse_manifest
-from evidence.bundle import serialize
 from evidence.bundle.seal import load_model
 from evidence.hashing import sha256_bytes
 from evidence.models import Assessment, RefundCase, ReviewDecision
@@ -97,17 +96,19 @@ def read_bundle(path: Path) -> Bundle:
     assessments = [
         load_model(Assessment, _read(path, rel), rel) for rel in sorted(listed) if rel.startswith(ASSESSMENTS_DIR + "/")
     ]
-    reviews = [load_model(ReviewDecision, _read(path, rel), rel) for rel in sorted(listed) if rel.startswith(REVIEWS_DIR + "/")]
+    reviews = [
+        load_model(ReviewDecision, _read(path, rel), rel) for rel in sorted(listed) if rel.startswith(REVIEWS_DIR + "/")
+    ]
     log = path / CUSTODY
     entries = custody.parse_log(log.read_bytes()) if log.exists() else []
-    current = case.model_copy(update={"assessment": assessments[-1]}) if assessments else case  # type: ignore[union-attr]
+    current = case.model_copy(update={"assessment": assessments[-1]}) if assessments else case
     return Bundle(
         path=path,
         manifest=manifest,
         manifest_sha256=sha256_bytes(raw),
-        case=current,  # type: ignore[arg-type]
-        assessments=assessments,  # type: ignore[arg-type]
-        reviews=reviews,  # type: ignore[arg-type]
+        case=current,
+        assessments=assessments,
+        reviews=reviews,
         custody=entries,
     )
 

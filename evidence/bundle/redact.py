@@ -14,7 +14,8 @@ What a redacted copy contains, and why:
 * ``report.html`` is re-rendered from the masked data.
 
 Masking by value is best-effort for free text: whole words only, the full name and each of its
-words (3 letters or more) are masked, but a nickname or a misspelling in a message body is not. The manifest records what kinds were masked.
+words (3 letters or more) are masked, but a nickname or a misspelling in a message body is not.
+The manifest records what kinds were masked.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class Redacted:
     withheld: list[FileEntry] = field(default_factory=list)
 
 
-def redact_files(files: Mapping[str, bytes], case: RefundCase, media_types: Mapping[str, str] | None = None) -> Redacted:
+def redact_files(
+    files: Mapping[str, bytes], case: RefundCase, media_types: Mapping[str, str] | None = None
+) -> Redacted:
     """A masked copy of a bundle's sealed files (``report.html`` excluded: the caller re-renders it)."""
     masked, terms = _terms(case)
     originals = {entry.path: entry for entry in entries_for(files, media_types)}

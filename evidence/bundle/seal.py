@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from evidence.bundle import serialize
 from evidence.bundle.errors import BundleFormatError
@@ -22,6 +23,8 @@ from evidence.bundle.signing import SigningKey, sign_digest
 from evidence.hashing import sha256_bytes
 from evidence.models import Assessment, RefundCase, ReviewDecision
 from evidence.report.render import ListedFile, ReportInput, render_report
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def entries_for(files: Mapping[str, bytes], media_types: Mapping[str, str] | None = None) -> list[FileEntry]:
@@ -119,10 +122,10 @@ def report_bytes(
     return page.encode("utf-8")
 
 
-def load_model(model: type, data: bytes, path: str) -> object:
+def load_model(model: type[M], data: bytes, path: str) -> M:
     """Parse and validate one JSON model file, one readable line on failure."""
     try:
-        return model.model_validate(serialize.loads(data, path))  # type: ignore[attr-defined]
+        return model.model_validate(serialize.loads(data, path))
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "document"

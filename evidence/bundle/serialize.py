@@ -34,9 +34,7 @@ def dumps(value: Any) -> bytes:
 
 def dumps_line(value: Any) -> bytes:
     """One JSON-lines record: compact, sorted keys, UTF-8, ending in a newline."""
-    text = json.dumps(
-        to_jsonable(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    )
+    text = json.dumps(to_jsonable(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (text + "\n").encode("utf-8")
 
 

@@ -157,13 +157,17 @@ def check_signature(data: bytes, digest: str | None, trusted: dict[str, str] | N
         signature = base64.b64decode(sig.signature, validate=True)
         public_key = Ed25519PublicKey.from_public_bytes(public_raw)
     except (BundleFormatError, ValidationError, binascii.Error, ValueError) as exc:
-        message = "the signature file cannot be read" + (f": {exc.message}" if isinstance(exc, BundleFormatError) else "")
+        message = "the signature file cannot be read" + (
+            f": {exc.message}" if isinstance(exc, BundleFormatError) else ""
+        )
         return SignatureCheck([Problem(code="signature.malformed", path=SIGNATURE, message=message)])
     problems: list[Problem] = []
     signer = f"{sig.key_name} ({sig.fingerprint[:16]})"
     if fingerprint(public_raw) != sig.fingerprint:
         problems.append(
-            Problem(code="signature.fingerprint", path=SIGNATURE, message="the fingerprint does not match the public key")
+            Problem(
+                code="signature.fingerprint", path=SIGNATURE, message="the fingerprint does not match the public key"
+            )
         )
     if digest is not None and sig.signed_digest != digest:
         problems.append(
@@ -176,10 +180,14 @@ def check_signature(data: bytes, digest: str | None, trusted: dict[str, str] | N
     try:
         public_key.verify(signature, signed_message(sig.signed_digest))
     except InvalidSignature:
-        problems.append(Problem(code="signature.invalid", path=SIGNATURE, message=f"the signature does not verify (key {signer})"))
+        problems.append(
+            Problem(code="signature.invalid", path=SIGNATURE, message=f"the signature does not verify (key {signer})")
+        )
     if trusted is not None and sig.fingerprint not in trusted:
         problems.append(
-            Problem(code="signature.untrusted", path=SIGNATURE, message=f"key {signer} is not in the trusted-keys folder")
+            Problem(
+                code="signature.untrusted", path=SIGNATURE, message=f"key {signer} is not in the trusted-keys folder"
+            )
         )
     elif trusted is not None:
         signer = f"{trusted[sig.fingerprint]} ({sig.fingerprint[:16]}, trusted)"

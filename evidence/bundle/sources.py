@@ -115,7 +115,9 @@ def split_zip(archive: zipfile.ZipFile, archive_path: str) -> tuple[list[ZipSour
         try:
             check_relative_path(name)
         except UnsafePathError as exc:
-            problems.append(Problem(code="zip.unsafe_path", path=name, message=f"entry escapes the archive folder: {exc.message}"))
+            problems.append(
+                Problem(code="zip.unsafe_path", path=name, message=f"entry escapes the archive folder: {exc.message}")
+            )
             continue
         if stat.S_ISLNK(mode):
             problems.append(Problem(code="zip.unsafe_path", path=name, message="symbolic-link entries are not allowed"))

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from evidence.bundle import custody, serialize
 from evidence.bundle.errors import BundleFormatError, FormatVersionError, Problem, UnsafePathError
 from evidence.bundle.layout import (
@@ -108,8 +110,7 @@ def verify_path(path: Path, trusted: dict[str, str] | None = None) -> Verificati
         children = sorted(
             child
             for child in path.iterdir()
-            if not child.name.startswith((".", STAGING_PREFIX))
-            and (child.is_dir() or child.suffix.lower() == ".zip")
+            if not child.name.startswith((".", STAGING_PREFIX)) and (child.is_dir() or child.suffix.lower() == ".zip")
         )
         for child in children:
             if child.is_dir():
@@ -134,13 +135,17 @@ def _verify_zip(path: Path, trusted: dict[str, str] | None, report: Verification
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        report.problems.append(Problem(code="zip.unreadable", path=str(path), message=f"not a readable zip archive: {exc}"))
+        report.problems.append(
+            Problem(code="zip.unreadable", path=str(path), message=f"not a readable zip archive: {exc}")
+        )
         return
     with archive:
         sources, problems = split_zip(archive, str(path))
         report.problems.extend(problems)
         if not sources and not problems:
-            report.problems.append(Problem(code="path.no_bundles", path=str(path), message="the archive holds no bundles"))
+            report.problems.append(
+                Problem(code="path.no_bundles", path=str(path), message="the archive holds no bundles")
+            )
         for source in sources:
             report.bundles.append(verify_source(source, trusted))
 
@@ -153,7 +158,11 @@ def verify_source(source: BundleSource, trusted: dict[str, str] | None = None) -
     raw = source.read(MANIFEST)
     if raw is None:
         problems.append(
-            Problem(code="bundle.missing_manifest", path=MANIFEST, message="no manifest.json: not a bundle, or an unfinished write")
+            Problem(
+                code="bundle.missing_manifest",
+                path=MANIFEST,
+                message="no manifest.json: not a bundle, or an unfinished write",
+            )
         )
         problems.extend(source.problems)
         return report
@@ -222,7 +231,9 @@ def _check_files(source: BundleSource, manifest: Manifest, paths: set[str], prob
             problems.append(Problem(code="manifest.unsafe_path", path=entry.path, message=exc.message))
             continue
         if entry.path in listed or entry.path in UNSEALED:
-            problems.append(Problem(code="manifest.duplicate", path=entry.path, message="listed twice, or a reserved name"))
+            problems.append(
+                Problem(code="manifest.duplicate", path=entry.path, message="listed twice, or a reserved name")
+            )
             continue
         listed.add(entry.path)
         data = source.read(entry.path)
@@ -231,10 +242,20 @@ def _check_files(source: BundleSource, manifest: Manifest, paths: set[str], prob
             problems.append(Problem(code="file.missing", path=entry.path, message="listed in the manifest but missing"))
         elif len(data) != entry.bytes:
             problems.append(
-                Problem(code="file.size_mismatch", path=entry.path, message=f"{len(data)} bytes, the manifest says {entry.bytes}")
+                Problem(
+                    code="file.size_mismatch",
+                    path=entry.path,
+                    message=f"{len(data)} bytes, the manifest says {entry.bytes}",
+                )
             )
         elif sha256_bytes(data) != entry.sha256:
-            problems.append(Problem(code="file.hash_mismatch", path=entry.path, message="content changed since sealing (SHA-256 differs)"))
+            problems.append(
+                Problem(
+                    code="file.hash_mismatch",
+                    path=entry.path,
+                    message="content changed since sealing (SHA-256 differs)",
+                )
+            )
     for path in sorted(paths - listed - UNSEALED):
         problems.append(Problem(code="file.unlisted", path=path, message="present but not listed in the manifest"))
     return checked
@@ -243,7 +264,7 @@ def _check_files(source: BundleSource, manifest: Manifest, paths: set[str], prob
 def _check_data(source: BundleSource, manifest: Manifest, problems: list[Problem]) -> None:
     listed = {entry.path for entry in manifest.files}
     for path in sorted(listed):
-        model: type | None = None
+        model: type[BaseModel] | None = None
         if path == CASE:
             model = RefundCase
         elif path.startswith(ASSESSMENTS_DIR + "/"):
@@ -254,7 +275,7 @@ def _check_data(source: BundleSource, manifest: Manifest, problems: list[Problem
         if model is None or data is None:
             continue
         try:
-            parsed = load_model(model, data, path)
+            parsed: BaseModel = load_model(model, data, path)
         except BundleFormatError as exc:
             problems.append(Problem(code="data.invalid", path=path, message=exc.message))
             continue
@@ -262,9 +283,13 @@ def _check_data(source: BundleSource, manifest: Manifest, problems: list[Problem
             manifest.po,
             manifest.refund_transaction_id,
         ):
-            problems.append(Problem(code="data.mismatch", path=path, message="the case is about another refund than the manifest"))
+            problems.append(
+                Problem(code="data.mismatch", path=path, message="the case is about another refund than the manifest")
+            )
     if CASE not in listed:
-        problems.append(Problem(code="data.missing_case", path=CASE, message="the manifest does not list data/case.json"))
+        problems.append(
+            Problem(code="data.missing_case", path=CASE, message="the manifest does not list data/case.json")
+        )
 
 
 def _one_line(exc: Exception) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup, escape
 
 
-def zone(name: str) -> ZoneInfo | type[UTC]:
+def zone(name: str) -> tzinfo:
     """The seller's zone; an unknown name falls back to UTC rather than failing the report."""
     try:
         return ZoneInfo(name)
@@ -18,7 +18,7 @@ def zone(name: str) -> ZoneInfo | type[UTC]:
 
 def local_text(moment: datetime, tz_name: str) -> str:
     """``Nov 20, 2026, 3:15 PM CST`` (the format the Seller Center screens use)."""
-    local = moment.astimezone(zone(tz_name))  # type: ignore[arg-type]
+    local = moment.astimezone(zone(tz_name))
     hour = local.strftime("%I").lstrip("0") or "12"
     return f"{local.strftime('%b')} {local.day}, {local.year}, {hour}:{local.strftime('%M %p')} {local.tzname()}"
 

@@ -66,7 +66,9 @@ def test_reassessment_keeps_the_old_assessment_reseals_and_records_both_hashes(b
 
 
 def test_a_review_decision_is_sealed_shown_and_recorded(bundle: Path) -> None:
-    decision = ReviewDecision(reviewer="ann@example-seller.com", decided_at=LATER, outcome=ReviewOutcome.APPROVED_TO_FILE, note="Filed today.")
+    decision = ReviewDecision(
+        reviewer="ann@example-seller.com", decided_at=LATER, outcome=ReviewOutcome.APPROVED_TO_FILE, note="Filed today."
+    )
     record_review(bundle, decision, clock=lambda: LATER)
     after = read_bundle(bundle)
     assert after.reviews == [decision]

@@ -26,7 +26,9 @@ NAME = "4342076435326_CCR-88121_v1"
 
 @pytest.fixture
 def bundle(tmp_path: Path) -> Path:
-    return write_bundle(tmp_path / "bundles", example_case(), example_artifacts(), example_context(), clock=fixed_clock).path
+    return write_bundle(
+        tmp_path / "bundles", example_case(), example_artifacts(), example_context(), clock=fixed_clock
+    ).path
 
 
 def _export(bundle: Path, out: Path, **kwargs: object) -> Path:
@@ -132,14 +134,18 @@ def test_redaction_masks_customer_data_and_withholds_originals_by_hash(bundle: P
     }
     assert redaction["source_manifest_sha256"] == sha256_bytes((bundle / "manifest.json").read_bytes())
     last = json.loads(texts["custody.jsonl"].splitlines()[-1])
-    assert last["details"]["redacted"] == "yes" and last["previous_manifest_sha256"] == redaction["source_manifest_sha256"]
+    assert (
+        last["details"]["redacted"] == "yes" and last["previous_manifest_sha256"] == redaction["source_manifest_sha256"]
+    )
 
 
 def test_one_archive_for_many_bundles(tmp_path: Path) -> None:
     folder = tmp_path / "bundles"
     for _ in range(2):
         write_bundle(folder, example_case(), example_artifacts(), example_context(), clock=fixed_clock)
-    result = runner.invoke(app, ["export", str(folder), "--out", str(tmp_path / "out"), "--single", "all.zip", "--actor", "ann"])
+    result = runner.invoke(
+        app, ["export", str(folder), "--out", str(tmp_path / "out"), "--single", "all.zip", "--actor", "ann"]
+    )
     assert result.exit_code == 0, result.output
     report = verify_path(tmp_path / "out" / "all.zip")
     assert report.ok and sorted(b.name for b in report.bundles) == [f"{NAME}", NAME.replace("_v1", "_v2")]

@@ -16,7 +16,9 @@ from evidence.models import Verdict
 runner = CliRunner()
 
 
-def _bundle(folder: Path, transaction: str, deadline: datetime | None, verdict: Verdict = Verdict.READY_TO_FILE) -> None:
+def _bundle(
+    folder: Path, transaction: str, deadline: datetime | None, verdict: Verdict = Verdict.READY_TO_FILE
+) -> None:
     case = example_case()
     refund = case.refund.model_copy(update={"transaction_id": transaction})
     assessment = example_assessment(verdict=verdict).model_copy(update={"deadline": deadline}) if deadline else None

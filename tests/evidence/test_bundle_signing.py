@@ -63,7 +63,9 @@ def test_a_key_outside_the_trusted_folder_is_reported_untrusted(signed: Path, tm
 
 
 def test_an_unsigned_bundle_fails_when_trusted_keys_are_required(tmp_path: Path, keys: Path) -> None:
-    bundle = write_bundle(tmp_path / "u", example_case(), example_artifacts(), example_context(), clock=fixed_clock).path
+    bundle = write_bundle(
+        tmp_path / "u", example_case(), example_artifacts(), example_context(), clock=fixed_clock
+    ).path
     result = runner.invoke(app, ["verify", "--trusted-keys", str(keys), str(bundle)])
     assert result.exit_code == 1 and "signature.missing" in result.output
 
@@ -82,7 +84,13 @@ def test_a_broken_signature_is_reported(signed: Path) -> None:
 
 def test_a_resealed_manifest_with_the_old_signature_is_reported_stale(signed: Path, keys: Path) -> None:
     sig = (signed / "manifest.sig").read_bytes()
-    append_assessment(signed, example_assessment(), "policy-engine", fixed_clock, signing_key=load_signing_key(keys / "ops-laptop.key"))
+    append_assessment(
+        signed,
+        example_assessment(),
+        "policy-engine",
+        fixed_clock,
+        signing_key=load_signing_key(keys / "ops-laptop.key"),
+    )
     assert verify_bundle(signed).ok
     (signed / "manifest.sig").write_bytes(sig)
     assert {p.code for p in verify_bundle(signed).problems} == {"signature.stale"}

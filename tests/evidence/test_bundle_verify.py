@@ -11,15 +11,17 @@ from typer.testing import CliRunner
 from collector.cli import app
 from evidence.bundle import append_assessment, verify_bundle, verify_path, write_bundle
 from evidence.bundle.example import example_artifacts, example_assessment, example_case, example_context, fixed_clock
-from evidence.models import Verdict
 from evidence.hashing import sha256_bytes
+from evidence.models import Verdict
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def bundle(tmp_path: Path) -> Path:
-    return write_bundle(tmp_path / "out", example_case(), example_artifacts(), example_context(), clock=fixed_clock).path
+    return write_bundle(
+        tmp_path / "out", example_case(), example_artifacts(), example_context(), clock=fixed_clock
+    ).path
 
 
 def codes(path: Path) -> set[str]:
@@ -122,7 +124,9 @@ def test_a_case_about_another_refund_is_reported(bundle: Path) -> None:
     case = json.loads(case_path.read_text())
     case["refund_transaction_id"] = "CCR-00001"
     case_path.write_text(json.dumps(case))
-    assert {"file.size_mismatch", "data.mismatch"} <= codes(bundle) or {"file.hash_mismatch", "data.mismatch"} <= codes(bundle)
+    assert {"file.size_mismatch", "data.mismatch"} <= codes(bundle) or {"file.hash_mismatch", "data.mismatch"} <= codes(
+        bundle
+    )
 
 
 def test_a_symlink_in_a_bundle_is_reported_and_not_followed(bundle: Path, tmp_path: Path) -> None:
@@ -151,7 +155,10 @@ def test_verify_cli_exits_0_when_every_bundle_passes(bundle: Path) -> None:
         (lambda b: (b / "emails/0001.eml").write_bytes(b"X" * 131), "file.hash_mismatch"),
         (lambda b: (b / "emails/0001.eml").unlink(), "file.missing"),
         (lambda b: (b / "emails/new.eml").write_bytes(b"x"), "file.unlisted"),
-        (lambda b: (b / "manifest.json").write_text((b / "manifest.json").read_text().replace('"1.0"', '"1.0" ')), "manifest.digest_mismatch"),
+        (
+            lambda b: (b / "manifest.json").write_text((b / "manifest.json").read_text().replace('"1.0"', '"1.0" ')),
+            "manifest.digest_mismatch",
+        ),
         (lambda b: _edit_first_custody_entry(b), "custody.chain_broken"),
     ],
     ids=["flipped", "deleted", "unlisted", "manifest-edited", "custody-edited"],
@@ -171,7 +178,10 @@ def test_verify_cli_json_lists_problems_with_code_path_and_message(bundle: Path)
     assert result.exit_code == 1
     report = json.loads(result.output)
     problems = report["paths"][0]["bundles"][0]["problems"]
-    assert {(p["code"], p["path"]) for p in problems} == {("file.missing", "emails/0003.eml"), ("file.unlisted", "emails/zzz.eml")}
+    assert {(p["code"], p["path"]) for p in problems} == {
+        ("file.missing", "emails/0003.eml"),
+        ("file.unlisted", "emails/zzz.eml"),
+    }
     assert all(p["message"] for p in problems)
     assert report["ok"] is False
 

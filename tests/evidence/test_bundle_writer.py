@@ -58,8 +58,17 @@ def test_bundle_has_the_documented_layout_and_every_file_is_listed(tmp_path: Pat
     assert listed["emails/0001.eml"]["media_type"] == "message/rfc822"
     assert files["manifest.sha256"] == f"{sha256_bytes(files['manifest.json'])}  manifest.json\n".encode()
     assert manifest["format_version"] == "1.0"
-    assert manifest["tool"] == {"name": "cc-refund-collector", "version": "0.1.0", "playwright": "1.45.0", "browser": "Chromium 126.0"}
-    assert (manifest["operator"], manifest["job_id"], manifest["policy_id"]) == ("ops@example-seller.com", "job-20261120-0001", "2024-11-08")
+    assert manifest["tool"] == {
+        "name": "cc-refund-collector",
+        "version": "0.1.0",
+        "playwright": "1.45.0",
+        "browser": "Chromium 126.0",
+    }
+    assert (manifest["operator"], manifest["job_id"], manifest["policy_id"]) == (
+        "ops@example-seller.com",
+        "job-20261120-0001",
+        "2024-11-08",
+    )
     assert manifest["source_urls"] == ["https://seller.walmart.com/transactions?po=4342076435326"]
 
 
@@ -118,7 +127,8 @@ def report_ok(folder: Path) -> bool:
 
 
 @pytest.mark.parametrize(
-    "path", ["../escape.png", "/etc/passwd", "captures/../../x", "notes/readme.txt", "captures\\x.png", "emails/.hidden"]
+    "path",
+    ["../escape.png", "/etc/passwd", "captures/../../x", "notes/readme.txt", "captures\\x.png", "emails/.hidden"],
 )
 def test_artifacts_outside_captures_and_emails_are_refused(tmp_path: Path, path: str) -> None:
     with pytest.raises(UnsafePathError):

@@ -84,7 +84,11 @@ def test_screenshots_are_embedded_and_files_listed_with_hashes(tmp_path: Path) -
 
 def test_the_page_loads_nothing_remote_and_forbids_scripts(tmp_path: Path) -> None:
     text, parsed, _ = _render(tmp_path)
-    csp = next(attrs["content"] for tag, attrs in parsed.tags if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy")
+    csp = next(
+        attrs["content"]
+        for tag, attrs in parsed.tags
+        if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy"
+    )
     assert csp is not None and "default-src 'none'" in csp and "script" not in csp
     assert not [tag for tag, _ in parsed.tags if tag in ("script", "link", "iframe", "object", "embed", "base")]
     for tag, attrs in parsed.tags:

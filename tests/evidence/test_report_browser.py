@@ -14,7 +14,7 @@ from evidence.models import Message, MessageSource, Role
 HOSTILE_TEXT = (
     "<script>window.__pwned = 'text'; alert('text')</script>"
     '<img src="https://evil.example/track.png" onerror="alert(\'img\')">'
-    '<a href="javascript:alert(\'link\')">Refund me now</a>'
+    "<a href=\"javascript:alert('link')\">Refund me now</a>"
 )
 HOSTILE_HTML = (
     "<p>Visible part of the HTML-only message</p>"
@@ -31,7 +31,8 @@ HOSTILE_HTML = (
 def report(tmp_path: Path) -> Path:
     case = example_case(customer_body=HOSTILE_TEXT)
     html_only = Message(
-        message_id="msg-004@relay.walmart.com", source=MessageSource.MAILBOX, sent_at=case.threads[0].messages[-1].sent_at,
+        message_id="msg-004@relay.walmart.com", source=MessageSource.MAILBOX,
+        sent_at=case.threads[0].messages[-1].sent_at,
         sender="0f1e2d3c4b5a69788796a5b4c3d2e1f0@relay.walmart.com", role=Role.CUSTOMER, subject="<b>html</b> only",
         body_text="", body_html=HOSTILE_HTML,
     )  # fmt: skip

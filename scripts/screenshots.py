@@ -89,7 +89,8 @@ def transactions(page: Page, site: MockSite, out: Path) -> None:
         ready(page, "Transactions")
         page.get_by_role("button", name=f"More actions for {txn}").click()
         page.get_by_role("menuitem", name="View details").click()
-        expect(page.get_by_role("dialog", name="Transaction details").get_by_role("region", name="Dispute")).to_be_visible()
+        drawer = page.get_by_role("dialog", name="Transaction details")
+        expect(drawer.get_by_role("region", name="Dispute")).to_be_visible()
         shoot(page, out, f"22-transactions-drawer-{state}")
 
 
@@ -108,7 +109,7 @@ def dispute_form_and_cases(page: Page, site: MockSite, out: Path) -> None:
     shoot(page, out, "40-dispute-form-reason")
     page.get_by_label("Reason").select_option("Customer was contacted within 48 hours")
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Description").fill("We answered the customer within 4 hours and the carrier photo shows delivery.")
+    page.get_by_label("Description").fill("We answered within 4 hours and the carrier photo shows the delivery.")
     shoot(page, out, "41-dispute-form-details")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Review")).to_be_visible()
@@ -167,7 +168,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with MockSite(load_scenario(args.scenario)) as site, sync_playwright() as pw:
         browser = pw.chromium.launch(**launch_options(find_browser(pw.chromium)))
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
         print(f"Saving screenshots of {site.url} to {args.out}")
         sign_in(page, site, args.out)
         payments(page, site, args.out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from evidence.models import CaseMessage, DisputeCase
 from pages.base import Screen

@@ -135,7 +135,9 @@ class ResultRow(Panel):
 
     def expand(self) -> TransactionHistory:
         """Click the arrow at the far right; the order's transactions appear below the row."""
-        self._require(self.arrow, f"button 'Show transactions for PO {self.po}'", scope=self.root).click()
+        arrow = self._require(self.arrow, f"button 'Show transactions for PO {self.po}'", scope=self.root)
+        if arrow.get_attribute("aria-expanded") != "true":  # a second click would fold it away again
+            arrow.click()
         history = TransactionHistory(self.page, self.po, tz=self.tz, timeout=self.timeout)
         return history.wait_until_ready()
 

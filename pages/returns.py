@@ -85,7 +85,9 @@ class ReturnsDashboard(Screen):
         """Click "Show details for RMA <rma>"; the region "Return <rma>" opens below the row."""
         rma = row.text("RMA #")
         arrow = self.table.get_by_role("button", name=f"Show details for RMA {rma}", exact=True)
-        self._require(arrow, f"button 'Show details for RMA {rma}'", scope=self.table).click()
+        self._require(arrow, f"button 'Show details for RMA {rma}'", scope=self.table)
+        if arrow.get_attribute("aria-expanded") != "true":  # a second click would fold it away again
+            arrow.click()
         return ReturnDetails(self.page, row, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 

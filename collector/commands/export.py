@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -57,7 +59,7 @@ def export(
         signing_key = load_signing_key(key) if key else None
         written = export_bundles(
             bundles, out, actor=actor or os.environ.get("COLLECTOR_OPERATOR") or getpass.getuser(),
-            redact=redact, single=single, signing_key=signing_key,
+            redact=redact, single=single, signing_key=signing_key, clock=_clock(),
         )  # fmt: skip
     except BundleIntegrityError as exc:
         typer.echo(f"error: not exported: {exc.path} fails verification:", err=True)
@@ -70,6 +72,23 @@ def export(
     for archive in written:
         status = "verified" if verify_path(archive).ok else "WRITTEN BUT DOES NOT VERIFY"
         typer.echo(f"{archive} ({archive.stat().st_size} bytes, {status})")
+
+
+def _clock() -> Callable[[], datetime]:
+    """The export time: now, or ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) when set.
+
+    The time goes into the copy's "exported" custody entry; with it fixed, exporting the same
+    bundle again gives the same bytes.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return lambda: datetime.now(UTC)
+    try:
+        fixed = datetime.fromtimestamp(int(epoch), UTC)
+    except (ValueError, OverflowError, OSError):
+        typer.echo(f"error: SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    return lambda: fixed
 
 
 def register(app: typer.Typer) -> None:

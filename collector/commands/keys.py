@@ -10,15 +10,17 @@ import typer
 from evidence.bundle import SigningError, load_signing_key, new_key_pair
 
 EXIT_USAGE = 2
+# Outside any working tree by default, so a private key is not committed by accident.
+DEFAULT_KEY_DIR = Path.home() / ".config" / "cc-refund-collector" / "keys"
 
 keys_app = typer.Typer(help="Signing keys for evidence bundles.", no_args_is_help=True)
 
 
 @keys_app.command("new")
 def new(
-    out: Annotated[Path, typer.Option("--out", help="Folder for NAME.key (private, mode 0600) and NAME.pub.")] = Path(
-        "keys"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for NAME.key (private, mode 0600) and NAME.pub.")
+    ] = DEFAULT_KEY_DIR,
     name: Annotated[str, typer.Option("--name", help="Key name, shown by `collector verify`.")] = "collector",
 ) -> None:
     """Create an Ed25519 key pair. Keep the .key private; copy the .pub to the verifiers' trusted-keys folder."""

@@ -8,13 +8,14 @@ readable bundle is listed with its problem instead of being skipped silently.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from evidence.bundle.errors import BundleError, BundleNotFound
-from evidence.bundle.layout import MANIFEST, STAGING_PREFIX, bundle_key
+from evidence.bundle.layout import bundle_key
 from evidence.bundle.manifest import Clock, utc_now
 from evidence.bundle.reader import read_bundle
-from evidence.bundle.verify import verify_bundle
+from evidence.bundle.verify import is_bundle_dir, verify_bundle
 from evidence.bundle.writer import replace_file
 from evidence.report.index_page import IndexRow, render_index
 
@@ -22,12 +23,8 @@ INDEX = "index.html"
 
 
 def bundle_folders(folder: Path) -> list[Path]:
-    """The bundle folders directly inside ``folder`` (staging and hidden folders ignored)."""
-    return sorted(
-        child
-        for child in folder.iterdir()
-        if child.is_dir() and not child.name.startswith((".", STAGING_PREFIX)) and (child / MANIFEST).exists()
-    )
+    """The bundle folders directly inside ``folder`` (staging, hidden and unrelated folders ignored)."""
+    return sorted(child for child in folder.iterdir() if is_bundle_dir(child))
 
 
 def index_rows(folder: Path) -> list[IndexRow]:
@@ -65,7 +62,7 @@ def index_rows(folder: Path) -> list[IndexRow]:
 def _mark_superseded(row: IndexRow, latest: dict[str, int]) -> IndexRow:
     key, _, version = row.name.rpartition("_v")
     if version.isdigit() and key in latest and int(version) < latest[key]:
-        return IndexRow(**{**row.__dict__, "superseded": True})
+        return dataclasses.replace(row, superseded=True)
     return row
 
 

@@ -42,7 +42,7 @@ class DirSource:
 
     def __post_init__(self) -> None:
         self.location = str(self.root)
-        self.folder_name = self.root.name
+        self.folder_name = self.root.resolve().name  # "." names the folder it stands for
         self._paths: set[str] | None = None
 
     def paths(self) -> set[str]:

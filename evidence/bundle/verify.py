@@ -28,6 +28,7 @@ from evidence.bundle.layout import (
     CUSTODY,
     DIGEST,
     MANIFEST,
+    NAME_RE,
     REVIEWS_DIR,
     SIGNATURE,
     STAGING_PREFIX,
@@ -95,7 +96,10 @@ class VerificationReport:
 
 
 def is_bundle_dir(path: Path) -> bool:
-    return path.is_dir() and any((path / marker).exists() for marker in BUNDLE_MARKERS)
+    """A folder that is (or was meant to be) a bundle: bundle files in it, or a bundle's name."""
+    if not path.is_dir() or path.name.startswith((".", STAGING_PREFIX)):
+        return False
+    return bool(NAME_RE.match(path.name)) or any((path / marker).exists() for marker in BUNDLE_MARKERS)
 
 
 def verify_path(path: Path, trusted: dict[str, str] | None = None) -> VerificationReport:
@@ -110,8 +114,9 @@ def verify_path(path: Path, trusted: dict[str, str] | None = None) -> Verificati
         children = sorted(
             child
             for child in path.iterdir()
-            if not child.name.startswith((".", STAGING_PREFIX)) and (child.is_dir() or child.suffix.lower() == ".zip")
-        )
+            if not child.name.startswith((".", STAGING_PREFIX))
+            and (is_bundle_dir(child) or (child.is_file() and child.suffix.lower() == ".zip"))
+        )  # other folders (the collector's jobs/, say) are not bundles
         for child in children:
             if child.is_dir():
                 report.bundles.append(verify_source(DirSource(child), trusted))

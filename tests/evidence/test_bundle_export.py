@@ -170,3 +170,12 @@ def test_export_single_takes_only_a_plain_zip_name(bundle: Path, tmp_path: Path,
 def test_export_of_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", str(tmp_path / "nope"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "no such folder" in result.output
+
+
+def test_cli_exports_are_byte_identical_with_source_date_epoch(bundle: Path, tmp_path: Path) -> None:
+    env = {"SOURCE_DATE_EPOCH": "1795000000"}
+    for out in ("a", "b"):
+        result = runner.invoke(app, ["export", str(bundle), "--out", str(tmp_path / out), "--actor", "ann"], env=env)
+        assert result.exit_code == 0, result.output
+        assert "verified" in result.output
+    assert (tmp_path / "a" / f"{NAME}.zip").read_bytes() == (tmp_path / "b" / f"{NAME}.zip").read_bytes()

@@ -60,3 +60,10 @@ def test_index_cli_writes_the_page_and_rejects_a_missing_folder(tmp_path: Path) 
     assert result.exit_code == 0 and (tmp_path / "index.html").is_file()
     result = runner.invoke(app, ["index", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "no such folder" in result.output
+
+
+def test_index_lists_a_bundle_that_cannot_be_read_instead_of_hiding_it(tmp_path: Path) -> None:
+    _bundle(tmp_path, "CCR-1", datetime(2026, 11, 22, tzinfo=UTC))
+    (tmp_path / "4342076435326_CCR-1_v1" / "manifest.json").unlink()
+    text = write_index(tmp_path, clock=fixed_clock).read_text()
+    assert "4342076435326_CCR-1_v1/report.html" in text and "problem(s)" in text

@@ -196,3 +196,24 @@ def test_verify_cli_exits_2_for_a_path_that_does_not_exist(tmp_path: Path) -> No
 def test_verify_path_reports_an_empty_folder_as_holding_no_bundles(tmp_path: Path) -> None:
     report = verify_path(tmp_path)
     assert not report.ok and report.problems[0].code == "path.no_bundles"
+
+
+def test_a_collector_output_folder_with_jobs_and_index_verifies(bundle: Path) -> None:
+    out = bundle.parent
+    (out / "jobs" / "job-1").mkdir(parents=True)
+    (out / "jobs" / "job-1" / "report.json").write_text("{}")
+    (out / "index.html").write_text("<html></html>")
+    report = verify_path(out)
+    assert report.ok and [b.name for b in report.bundles] == [bundle.name]
+
+
+def test_a_broken_bundle_in_a_folder_is_not_skipped(bundle: Path) -> None:
+    (bundle / "manifest.json").unlink()
+    report = verify_path(bundle.parent)
+    assert not report.ok and report.bundles[0].problems[0].code == "bundle.missing_manifest"
+
+
+def test_verify_dot_inside_a_bundle_folder(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(bundle)
+    result = runner.invoke(app, ["verify", "."])
+    assert result.exit_code == 0, result.output

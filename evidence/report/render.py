@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -132,7 +133,7 @@ def _evidence_link(ref: EvidenceRef, file_paths: set[str]) -> dict[str, str]:
     if ref.kind == "capture":
         return {"href": "#" + anchor("capture", ref.ref), "label": label}
     if ref.kind == "file" and ref.ref in file_paths:
-        return {"href": ref.ref, "label": label}
+        return {"href": quote(ref.ref), "label": label}
     if ref.kind == "field":
         return {"href": "data/case.json", "label": label}
     return {"href": "#files", "label": label}

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import imaplib
 import re
-import socket
 import ssl
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -97,7 +96,7 @@ def _connect(source: ImapSource) -> imaplib.IMAP4:
             client.starttls(ssl_context=_context(source))
     except ssl.SSLError as exc:
         raise ImapError(f"IMAP {where}: TLS failed ({exc.reason or exc})") from None
-    except (OSError, socket.timeout) as exc:
+    except OSError as exc:  # refused, unreachable, timed out
         raise ImapError(f"IMAP {where}: cannot connect ({exc.strerror or exc})") from None
     except imaplib.IMAP4.error as exc:
         raise ImapError(f"IMAP {where}: {exc}") from None

@@ -98,7 +98,8 @@ def match_order(message: Message, order: Order | OrderKey, config: EmailConfig |
         elif relay in (r.lower() for r in message.recipients):
             reasons.append(f"sent to the order's relay address {relay}")
     for template in config.extra_patterns if config else []:
-        regex = template.replace("{po}", re.escape(key.po)).replace("{co}", re.escape(key.customer_order_number or key.po))
+        co = key.customer_order_number or key.po
+        regex = template.replace("{po}", re.escape(key.po)).replace("{co}", re.escape(co))
         if re.search(regex, haystack, re.IGNORECASE):
             reasons.append(f"matches configured pattern {template!r}")
     return reasons

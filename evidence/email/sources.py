@@ -4,8 +4,8 @@ any size is read in constant memory.
 
 * **mbox** (Gmail Takeout, Thunderbird, mutt): streamed line by line with a hand-rolled "From "
   splitter. A line starting ``From `` separates messages when it opens the file, looks like a
-  real separator (``From <sender> <ctime date>``), or follows a blank line and ends in a year. ``>From `` lines are
-  unquoted one level (mboxrd). The bytes kept for a message are what sits between separators,
+  real separator (``From <sender> <ctime date>``), or follows a blank line and ends in a year.
+  ``>From `` lines are unquoted one level (mboxrd). The bytes kept for a message are what sits between separators,
   without the separator line: the message as the mail client stored it.
 * **Maildir**: every file in ``cur/`` and ``new/`` (sorted by name, which starts with the
   delivery time).

@@ -13,9 +13,9 @@ clients use:
 4. Empty containers are pruned: their children move up (at the top only when there is a single
    child, so unrelated replies to the same missing message stay together under it).
 5. Subject fallback: top-level conversations whose subjects agree once ``Re:``, ``Fwd:``,
-   ``AW:``, ``SV:``, "Automatic reply:", "Read:", "Undeliverable:" and similar prefixes (and ``[list]`` tags) are stripped
-   are joined: the later ones become children of the earliest. This is what threads Seller
-   Center Inbox messages, which carry no Message-ID headers.
+   ``AW:``, ``SV:``, "Automatic reply:", "Read:", "Undeliverable:" and similar prefixes (and
+   ``[list]`` tags) are stripped, are joined: the later ones become children of the earliest.
+   This is what threads Seller Center Inbox messages, which carry no Message-ID headers.
 
 ``build_threads`` returns the conversation trees, ``to_threads`` the flat ``Thread`` models
 (messages oldest first) the bundle stores.

@@ -37,7 +37,8 @@ def test_inspect_prints_one_json_line_per_message(runner: CliRunner, folder: Pat
     assert len(lines) == 4
     by_id = {line["message_id"]: line for line in lines}
     ooo = by_id["8f2c1e7b4a3d4c0e9f1a@EX01.brightgoods.example"]
-    assert (ooo["role"], ooo["automatic"], ooo["kind"], ooo["date"]) == ("seller", True, "out_of_office", "2026-10-02T14:00:40Z")
+    assert (ooo["role"], ooo["automatic"], ooo["kind"]) == ("seller", True, "out_of_office")
+    assert ooo["date"] == "2026-10-02T14:00:40Z"
     assert any("X-MS-Exchange-Inbox-Rules-Loop" in r for r in ooo["reasons"])
     question = by_id[f"cust-q1.{PO}@relay.walmart.com"]
     assert (question["role"], question["automatic"], question["from"]) == ("customer", False, RELAY)
@@ -83,7 +84,8 @@ def test_thread_exit_0_when_every_message_got_a_reply(runner: CliRunner, folder:
 
 
 def test_thread_with_no_message_for_the_po_exits_1(runner: CliRunner, folder: Path) -> None:
-    result = runner.invoke(app, ["emails", "thread", str(folder), "--po", "1111111111111", "--now", "2026-10-20T00:00:00Z"])
+    args = ["emails", "thread", str(folder), "--po", "1111111111111", "--now", "2026-10-20T00:00:00Z"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert "No messages found for PO 1111111111111" in result.stdout
 

@@ -51,14 +51,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DovecotSe
 
 def source(server: DovecotServer, security: str = "ssl", **kw: object) -> ImapSource:
     port = server.imaps_port if security == "ssl" else server.imap_port
-    fields: dict[str, object] = dict(host=server.host, port=port, security=security, username=server.username,
-                                     password=SecretStr(server.password), cafile=str(server.cafile), timeout=10)  # fmt: skip
+    fields: dict[str, object] = dict(
+        host=server.host, port=port, security=security, username=server.username,
+        password=SecretStr(server.password), cafile=str(server.cafile), timeout=10,
+    )  # fmt: skip
     fields.update(kw)
     return ImapSource(**fields)  # type: ignore[arg-type]
 
 
 def _seen_flags(server: DovecotServer) -> list[bytes]:
-    client = imaplib.IMAP4_SSL(server.host, server.imaps_port, ssl_context=ssl.create_default_context(cafile=str(server.cafile)))
+    context = ssl.create_default_context(cafile=str(server.cafile))
+    client = imaplib.IMAP4_SSL(server.host, server.imaps_port, ssl_context=context)
     try:
         client.login(server.username, server.password)
         client.select("INBOX", readonly=True)

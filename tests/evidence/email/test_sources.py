@@ -78,7 +78,8 @@ def _import_peak(path: Path) -> tuple[int, int]:
     tracemalloc.start()
     try:
         evidence = collect_thread(
-            OrderKey(PO, None, RELAY), [PathSource(path)], EmailConfig(seller_addresses=["support@brightgoods.example"]),
+            OrderKey(PO, None, RELAY), [PathSource(path)],
+            EmailConfig(seller_addresses=["support@brightgoods.example"]),
             now=datetime(2026, 12, 1, tzinfo=UTC),
         )  # fmt: skip
         peak = tracemalloc.get_traced_memory()[1]

@@ -4,6 +4,7 @@ Both add a new file (earlier assessments and reviews stay), re-render ``report.h
 the manifest (new digest), re-sign it when a key is given (otherwise an existing signature is
 removed, since it no longer matches) and append a custody entry with the old and new digests.
 
+Re-seals of one bundle are serialized by an exclusive ``flock`` on its folder (POSIX only).
 A bundle that fails verification is never re-sealed (``BundleIntegrityError``): re-sealing would
 launder the tampering. Files are replaced one by one (temporary file + ``os.replace``) in the
 order new file, report, manifest, digest, signature, custody; an interruption leaves a state that
@@ -12,11 +13,15 @@ order new file, report, manifest, digest, signature, custody; an interruption le
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from evidence.bundle import custody, serialize
 from evidence.bundle.custody import CustodyEvent
-from evidence.bundle.errors import BundleIntegrityError
+from evidence.bundle.errors import BundleIntegrityError, BundleNotFound
 from evidence.bundle.layout import DIGEST, MANIFEST, REPORT, SIGNATURE, assessment_path, review_path
 from evidence.bundle.manifest import BundleRef, Clock, utc_now
 from evidence.bundle.reader import Bundle, read_bundle, read_files
@@ -35,13 +40,14 @@ def append_assessment(
     signing_key: SigningKey | None = None,
 ) -> BundleRef:
     """Add ``assessment`` as the bundle's current assessment and record "assessed"."""
-    bundle = _intact(Path(bundle_path))
-    rel = assessment_path(len(bundle.assessments) + 1)
-    details = {"file": rel, "policy_id": assessment.policy_id, "verdict": assessment.verdict.value}
-    return _reseal(
-        bundle, rel, serialize.dumps(assessment), CustodyEvent.ASSESSED, actor, clock, signing_key, details,
-        assessments=[*bundle.assessments, assessment], reviews=bundle.reviews,
-    )  # fmt: skip
+    with _locked(Path(bundle_path)):
+        bundle = _intact(Path(bundle_path))
+        rel = assessment_path(len(bundle.assessments) + 1)
+        details = {"file": rel, "policy_id": assessment.policy_id, "verdict": assessment.verdict.value}
+        return _reseal(
+            bundle, rel, serialize.dumps(assessment), CustodyEvent.ASSESSED, actor, clock, signing_key, details,
+            assessments=[*bundle.assessments, assessment], reviews=bundle.reviews,
+        )  # fmt: skip
 
 
 def record_review(
@@ -51,13 +57,27 @@ def record_review(
     signing_key: SigningKey | None = None,
 ) -> BundleRef:
     """Add a reviewer's decision and record "reviewed" (the actor is ``decision.reviewer``)."""
-    bundle = _intact(Path(bundle_path))
-    rel = review_path(len(bundle.reviews) + 1)
-    details = {"file": rel, "outcome": decision.outcome.value}
-    return _reseal(
-        bundle, rel, serialize.dumps(decision), CustodyEvent.REVIEWED, decision.reviewer, clock, signing_key,
-        details, assessments=bundle.assessments, reviews=[*bundle.reviews, decision],
-    )  # fmt: skip
+    with _locked(Path(bundle_path)):
+        bundle = _intact(Path(bundle_path))
+        rel = review_path(len(bundle.reviews) + 1)
+        details = {"file": rel, "outcome": decision.outcome.value}
+        return _reseal(
+            bundle, rel, serialize.dumps(decision), CustodyEvent.REVIEWED, decision.reviewer, clock, signing_key,
+            details, assessments=bundle.assessments, reviews=[*bundle.reviews, decision],
+        )  # fmt: skip
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the bundle folder, so two re-seals cannot interleave."""
+    if not path.is_dir():
+        raise BundleNotFound("no such bundle folder", path)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _intact(path: Path) -> Bundle:

@@ -133,3 +133,24 @@ def test_custody_entries_are_one_sorted_json_object_per_line(bundle: Path) -> No
         entry = json.loads(line)
         assert entry["seq"] == number
         assert list(entry) == sorted(entry)
+
+
+def test_concurrent_reassessments_both_land_and_the_bundle_still_verifies(bundle: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def assess(n: int) -> None:
+        append_assessment(bundle, example_assessment(assessed_at=LATER + timedelta(minutes=n)), f"worker-{n}", fixed_clock)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(assess, range(4)))
+    after = read_bundle(bundle)
+    assert len(after.assessments) == 5
+    assert [e.seq for e in after.custody] == [1, 2, 3, 4, 5]
+    assert verify_bundle(bundle).ok
+
+
+def test_reassessing_a_missing_bundle_is_a_clear_error(tmp_path: Path) -> None:
+    from evidence.bundle import BundleNotFound
+
+    with pytest.raises(BundleNotFound, match="no such bundle folder"):
+        append_assessment(tmp_path / "nope", example_assessment(), "policy-engine", fixed_clock)

@@ -10,12 +10,13 @@ the screen has instead.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import ClassVar, Concatenate, ParamSpec, Self, TypeVar
 from urllib.parse import urljoin, urlparse
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,7 @@ __all__ = [
     "Screen",
     "accessible_names",
     "snapshot_failure",
+    "verb",
 ]
 
 DEFAULT_TZ = "America/Chicago"
@@ -64,6 +66,23 @@ def accessible_names(scope: Locator, role: str) -> list[str]:
         return scope.get_by_role(role).evaluate_all(_NAMES_JS)  # type: ignore[arg-type]
     except PlaywrightError:
         return []
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+B = TypeVar("B", bound="_Base")
+
+
+def verb(fn: Callable[Concatenate[B, P], R]) -> Callable[Concatenate[B, P], R]:
+    """Run a page-object verb or reader with Playwright failures translated into page errors."""
+    doing = fn.__name__.replace("_", " ").strip()
+
+    @functools.wraps(fn)
+    def wrapper(self: B, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._translated(doing):
+            return fn(self, *args, **kwargs)
+
+    return wrapper
 
 
 class _Base:
@@ -140,7 +159,7 @@ class _Base:
     def _submit(self, button: Locator, doing: str) -> None:
         """Click a button that submits a form; the site answers with a new page (GET/POST forms)."""
         with self._translated(doing), self.page.expect_navigation(timeout=self.timeout):
-            button.click()
+            button.click(timeout=self.timeout)
 
     def _goto(self, path: str) -> None:
         """Open ``path`` (relative to the current site, or the context's base_url)."""

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Locator, Page, expect
 
 from evidence.models import DisputeInfo, DisputeState
-from pages.base import DEFAULT_TIMEOUT_MS, DEFAULT_TZ, Panel
+from pages.base import DEFAULT_TIMEOUT_MS, DEFAULT_TZ, Panel, verb
 from pages.dispute_form import DisputeForm
 from pages.errors import ElementMissing
 from pages.parsing import clean, parse_datetime, parse_when
@@ -72,6 +72,7 @@ class DisputeArea(Panel):
             ) from None
         return clean(self.root.inner_text())
 
+    @verb
     def read(self) -> DisputeInfo:
         text = self._text()
         if _NOT_AVAILABLE in text:
@@ -104,10 +105,11 @@ class DisputeArea(Panel):
             message=text,
         )
 
+    @verb
     def start_dispute(self) -> DisputeForm:
         """Click the OPEN button; returns the dispute form (which files nothing by itself)."""
         self._text()
         button = self._require(self.button, f"button '{self.button_name}'", scope=self.root)
         with self._translated(f"clicking '{self.button_name}'"):
-            button.click()
+            button.click(timeout=self.timeout)
         return DisputeForm(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from evidence.models import Money
-from pages.base import Screen
+from pages.base import Screen, verb
 from pages.errors import ElementMissing
 from pages.parsing import parse_money
 from pages.widgets import read_dl
@@ -74,6 +74,7 @@ class DisputeForm(Screen):
         with self._translated(f"reaching step '{title}'"):
             self._require(heading, f"step heading '{title}'", role="heading", timeout=self.timeout)
 
+    @verb
     def read_facts(self) -> DisputeFormFacts:
         fields = read_dl(self.main)
         for term in ("PO #", "NET PAYABLE"):
@@ -88,40 +89,45 @@ class DisputeForm(Screen):
             net_payable=parse_money(fields["NET PAYABLE"].text, what="NET PAYABLE"),
         )
 
+    @verb
     def choose_reason(self, reason: str) -> DisputeForm:
         """Step 1: pick one of ``REASONS`` and continue to Details."""
         self._step("Reason")
         self._require(self.reason, "combobox 'Reason'", role="combobox")
-        self.reason.select_option(label=reason)
-        self._require(self.continue_button, "button 'Continue'").click()
+        self.reason.select_option(label=reason, timeout=self.timeout)
+        self._require(self.continue_button, "button 'Continue'").click(timeout=self.timeout)
         self._step("Details")
         return self
 
+    @verb
     def describe(self, text: str, attachments: Sequence[str | Path] = ()) -> DisputeForm:
         """Step 2: the description (20+ characters) and optional files; continue to Review."""
         if len(text.strip()) < MIN_DESCRIPTION:
             raise ValueError(f"The description needs at least {MIN_DESCRIPTION} characters.")
         self._step("Details")
-        self._require(self.description, "textbox 'Description'", role="textbox").fill(text)
+        self._require(self.description, "textbox 'Description'", role="textbox").fill(text, timeout=self.timeout)
         if attachments:
-            self.attachments.set_input_files([str(a) for a in attachments])
-        self._require(self.continue_button, "button 'Continue'").click()
+            self.attachments.set_input_files([str(a) for a in attachments], timeout=self.timeout)
+        self._require(self.continue_button, "button 'Continue'").click(timeout=self.timeout)
         self._step("Review")
         return self
 
+    @verb
     def review_text(self) -> str:
         """Step 3: the answers as the form shows them before submitting."""
         self._step("Review")
         return self.main.inner_text()
 
+    @verb
     def back(self) -> DisputeForm:
-        self._require(self.back_button, "button 'Back'").click()
+        self._require(self.back_button, "button 'Back'").click(timeout=self.timeout)
         return self
 
+    @verb
     def submit(self) -> DisputeSubmitted:
         """File the dispute. Used by tests against the mock only: the product never files by itself."""
         self._step("Review")
-        self._require(self.submit_button, "button 'Submit dispute'").click()
+        self._require(self.submit_button, "button 'Submit dispute'").click(timeout=self.timeout)
         with self._translated("waiting for 'Dispute submitted'"):
             self._require(self.submitted_heading, "heading 'Dispute submitted'", role="heading", timeout=self.timeout)
         match = re.search(r"Case ID\s+([A-Za-z0-9-]+)", self.main.inner_text())

@@ -8,7 +8,7 @@ from typing import ClassVar
 from playwright.sync_api import Page
 
 from evidence.models import CaseMessage, DisputeCase
-from pages.base import Screen
+from pages.base import Screen, verb
 from pages.errors import ElementMissing, OrderNotFound
 from pages.parsing import EMPTY, clean, parse_case_status, parse_optional_money, parse_when
 from pages.widgets import Pagination, TableRow, read_dl, read_table
@@ -68,9 +68,11 @@ class DisputesDashboard(Screen):
             amount_reimbursed=parse_optional_money(row.text("Amount reimbursed"), what="the amount reimbursed"),
         )
 
+    @verb
     def read_page(self) -> list[DisputeCase]:
         return [self._case(r) for r in self._rows()]
 
+    @verb
     def read_all(self) -> list[DisputeCase]:
         """Every case on every page (without messages: open a case for those)."""
         cases = self.read_page()
@@ -81,21 +83,23 @@ class DisputesDashboard(Screen):
             cases.extend(self.read_page())
         return cases
 
+    @verb
     def search(self, case_id_or_po: str) -> list[DisputeCase]:
         """Cases matching a case ID or PO #; ``OrderNotFound`` when there are none."""
-        self._require(self.query, "textbox 'Search by case ID or PO #'", role="textbox").fill(case_id_or_po)
+        self._require(self.query, "textbox 'Search by case ID or PO #'", role="textbox").fill(case_id_or_po, timeout=self.timeout)
         self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {case_id_or_po}")
         self.wait_until_ready()
         if self.not_found.count():
             raise OrderNotFound(case_id_or_po, screen=self.name, url=self.page.url)
         return self.read_all()
 
+    @verb
     def open_case(self, case_id: str) -> CasePage:
         """Follow the Case ID link (searching for it first when it is not on this page)."""
         link = self.table.get_by_role("link", name=case_id, exact=True)
         if not link.count():
             self.search(case_id)
-        self._require(link, f"link '{case_id}' in the table 'Disputes'", role="link", scope=self.table).click()
+        self._require(link, f"link '{case_id}' in the table 'Disputes'", role="link", scope=self.table).click(timeout=self.timeout)
         return CasePage(self.page, case_id, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 
@@ -116,6 +120,7 @@ class CasePage(Screen):
         case._goto(f"/disputes/{case_id}")
         return case.wait_until_ready()
 
+    @verb
     def read(self) -> DisputeCase:
         fields = read_dl(self.main)
         missing = [t for t in _CASE_FIELDS if t not in fields]

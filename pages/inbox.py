@@ -19,7 +19,7 @@ from typing import ClassVar
 from playwright.sync_api import Page, expect
 
 from evidence.models import Attachment, InboxTab, Message, MessageSource, Role
-from pages.base import Screen
+from pages.base import Screen, verb
 from pages.errors import ElementMissing
 from pages.parsing import clean, parse_int, parse_when
 from pages.widgets import Pagination, read_table
@@ -101,6 +101,7 @@ class InboxPage(Screen):
         self.table = page.get_by_role("table", name="Threads")
         self.pagination = Pagination(self.main, timeout=self.timeout)
 
+    @verb
     def unread_counts(self) -> dict[InboxTab, int]:
         counts = {}
         for tab, locator in self.tabs.items():
@@ -108,10 +109,11 @@ class InboxPage(Screen):
             counts[tab] = int(_TAB[tab].match(clean(locator.inner_text()))[1])  # type: ignore[index]
         return counts
 
+    @verb
     def select_tab(self, tab: InboxTab) -> InboxPage:
         locator = self._require(self.tabs[tab], f"tab '{tab.value} (N)'", role="tab")
         if locator.get_attribute("aria-selected") != "true":
-            locator.click()
+            locator.click(timeout=self.timeout)
             with self._translated(f"selecting the {tab.value} tab"):
                 expect(locator).to_have_attribute("aria-selected", "true", timeout=self.timeout)
         return self.wait_until_ready()
@@ -132,6 +134,7 @@ class InboxPage(Screen):
             ))
         return out
 
+    @verb
     def threads(self, tab: InboxTab) -> list[ThreadSummary]:
         """Every thread of ``tab``, all pages, newest first."""
         self.select_tab(tab)
@@ -143,6 +146,7 @@ class InboxPage(Screen):
             out.extend(self._read_page(tab))
         return out
 
+    @verb
     def open_thread(self, thread: ThreadSummary) -> ThreadPage:
         self._goto(thread.url)
         return ThreadPage(self.page, thread, tz=self.tz, timeout=self.timeout).wait_until_ready()
@@ -164,6 +168,7 @@ class ThreadPage(Screen):
         self.thread = thread
         self.articles = self.main.get_by_role("article")
 
+    @verb
     def read(self, *, seller_addresses: Iterable[str] = (), download_attachments: bool = True) -> list[Message]:
         """The thread's messages; attachments are fetched (for size, type and hash) unless told not to."""
         sellers = list(seller_addresses)
@@ -197,10 +202,12 @@ class ThreadPage(Screen):
             ))
         return out
 
+    @verb
     def attachment_links(self) -> list[tuple[str, str]]:
         """(filename, URL) of every attachment in the thread, in order."""
         return [(a["filename"], a["href"]) for raw in self.main.evaluate(_THREAD_JS) for a in raw["attachments"]]
 
+    @verb
     def download_attachment(self, n: int) -> bytes:
         """The bytes of the ``n``-th attachment (1-based, thread order), fetched with the session."""
         links = self.attachment_links()

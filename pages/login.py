@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from playwright.sync_api import Page, expect
 
-from pages.base import Screen
+from pages.base import Screen, verb
 from pages.errors import AccountLocked, LoginFailed, ScreenNotReached
 from pages.shell import Shell
 
@@ -53,10 +53,11 @@ class LoginPage(_AuthScreen):
         """True when the page says the session expired (after a bounce from another screen)."""
         return bool(self.notice.count())
 
+    @verb
     def sign_in(self, email: str, password: str) -> TwoFactorPage:
         """Fill and submit step 1; ``LoginFailed`` / ``AccountLocked`` when the site refuses."""
-        self._require(self.email, "textbox 'Email'", role="textbox").fill(email)
-        self._require(self.password, "textbox 'Password'", role="textbox").fill(password)
+        self._require(self.email, "textbox 'Email'", role="textbox").fill(email, timeout=self.timeout)
+        self._require(self.password, "textbox 'Password'", role="textbox").fill(password, timeout=self.timeout)
         # The form posts and the site answers with a new page: waiting for that navigation keeps
         # an alert left over from an earlier attempt from being read as this attempt's answer.
         self._submit(self._require(self.sign_in_button, "button 'Sign in'"), "submitting the sign-in form")
@@ -82,9 +83,10 @@ class TwoFactorPage(_AuthScreen):
         self.code = page.get_by_role("textbox", name="6-digit code")
         self.verify_button = page.get_by_role("button", name="Verify", exact=True)
 
+    @verb
     def verify(self, code: str) -> Shell:
         """Submit the code; returns the shell of the page the site lands on (``next`` or Home)."""
-        self._require(self.code, "textbox '6-digit code'", role="textbox").fill(code)
+        self._require(self.code, "textbox '6-digit code'", role="textbox").fill(code, timeout=self.timeout)
         self._submit(self._require(self.verify_button, "button 'Verify'"), "submitting the code")
         shell = Shell(self.page, tz=self.tz, timeout=self.timeout)
         alert = self.page.get_by_role("alert").filter(has_text=_NOT_EMPTY)

@@ -15,7 +15,7 @@ from typing import ClassVar
 from playwright.sync_api import Locator, Page, expect
 
 from evidence.models import Layout, Money, RefundDetail, Transaction
-from pages.base import Panel, Screen
+from pages.base import Panel, Screen, verb
 from pages.details import read_breakdown, refund_from_fields
 from pages.dispute_area import BUTTON_PAYMENTS, DisputeArea
 from pages.errors import ElementMissing, OrderNotFound, OrderTooOld, ScreenNotReached
@@ -52,9 +52,10 @@ class PaymentsPage(Screen):
         self.statements_tab = page.get_by_role("tab", name="Statements")
         self.search_tab = page.get_by_role("tab", name="Search Transactions")
 
+    @verb
     def open_search(self) -> SearchTransactionsTab:
         """Select the "Search Transactions" tab."""
-        self._require(self.search_tab, "tab 'Search Transactions'", role="tab").click()
+        self._require(self.search_tab, "tab 'Search Transactions'", role="tab").click(timeout=self.timeout)
         return SearchTransactionsTab(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 
@@ -78,13 +79,15 @@ class SearchTransactionsTab(Screen):
         self._require(self.query, "textbox 'PO # or customer order #'", role="textbox", timeout=self.timeout)
         return self
 
+    @verb
     def search(self, number: str) -> ResultRow:
         """Search one PO / customer order number; its single result row, or a typed error."""
-        self._require(self.query, "textbox 'PO # or customer order #'", role="textbox").fill(number)
+        self._require(self.query, "textbox 'PO # or customer order #'", role="textbox").fill(number, timeout=self.timeout)
         self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
         self.wait_until_ready()
         return self.result_row(number)
 
+    @verb
     def result_row(self, number: str) -> ResultRow:
         """The result shown now for ``number``; ``OrderNotFound`` / ``OrderTooOld`` when the site says so."""
         if self.too_old.count():
@@ -123,6 +126,7 @@ class ResultRow(Panel):
         self.po = self._row.text("PO #")
         self.arrow = root.get_by_role("button", name=f"Show transactions for PO {self.po}", exact=True)
 
+    @verb
     def read(self) -> OrderSummary:
         co = self._row.text("Customer order #")
         return OrderSummary(
@@ -133,11 +137,12 @@ class ResultRow(Panel):
             net_payable=parse_money(self._row.text("NET PAYABLE"), what="NET PAYABLE"),
         )
 
+    @verb
     def expand(self) -> TransactionHistory:
         """Click the arrow at the far right; the order's transactions appear below the row."""
         arrow = self._require(self.arrow, f"button 'Show transactions for PO {self.po}'", scope=self.root)
         if arrow.get_attribute("aria-expanded") != "true":  # a second click would fold it away again
-            arrow.click()
+            arrow.click(timeout=self.timeout)
         history = TransactionHistory(self.page, self.po, tz=self.tz, timeout=self.timeout)
         return history.wait_until_ready()
 
@@ -155,6 +160,7 @@ class TransactionHistory(Panel):
     def _table(self) -> Table:
         return read_table(self.root, caption=self.caption, screen=self.name, url=self.page.url, required=HISTORY_COLUMNS)
 
+    @verb
     def read(self) -> list[Transaction]:
         out = []
         for row in self._table().rows:
@@ -179,6 +185,7 @@ class TransactionHistory(Panel):
             )
         return out
 
+    @verb
     def open_details(self, transaction_id: str) -> TransactionDetailsDialog:
         """Click the NET PAYABLE amount of ``transaction_id``; the details dialog opens."""
         # CSS: the contract names a transaction only by this attribute on its amount button.
@@ -186,7 +193,7 @@ class TransactionHistory(Panel):
         if not button.count():
             self._table()  # a moved/renamed column is the likelier cause: report that first
             raise self._missing(f"amount button for transaction {transaction_id} under NET PAYABLE", scope=self.root)
-        button.click()
+        button.click(timeout=self.timeout)
         return TransactionDetailsDialog(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 
@@ -208,6 +215,7 @@ class TransactionDetailsDialog(Panel):
             expect(self.root.get_by_text("Transaction ID", exact=True)).to_be_visible(timeout=self.timeout)
         return self
 
+    @verb
     def read(self) -> RefundDetail:
         fields = read_dl(self.root)
         breakdown = read_breakdown(self.root, screen=self.name, url=self.page.url, timeout=self.timeout)
@@ -216,8 +224,9 @@ class TransactionDetailsDialog(Panel):
             layout=Layout.PAYMENTS_2022, tz=self.tz, screen=self.name, url=self.page.url,
         )
 
+    @verb
     def close(self) -> None:
-        self._require(self.close_button, "button 'Close'", scope=self.root).click()
+        self._require(self.close_button, "button 'Close'", scope=self.root).click(timeout=self.timeout)
         try:
             expect(self.root).to_be_hidden(timeout=self.timeout)
         except AssertionError:

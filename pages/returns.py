@@ -13,7 +13,7 @@ from typing import ClassVar
 from playwright.sync_api import Page, expect
 
 from evidence.models import ReturnInfo, TrackingEvent
-from pages.base import Panel, Screen
+from pages.base import Panel, Screen, verb
 from pages.dispute_area import BUTTON_RETURNS, DisputeArea
 from pages.errors import ElementMissing, OrderNotFound, OrderTooOld
 from pages.parsing import (
@@ -60,9 +60,10 @@ class ReturnsDashboard(Screen):
             return []
         return read_table(self.table, caption="Returns", screen=self.name, url=self.page.url, required=COLUMNS).rows
 
+    @verb
     def search(self, number: str) -> list[TableRow]:
         """Search a PO, RMA or customer order number: the matching rows, or a typed error."""
-        self._require(self.query, "textbox 'Search by PO, RMA or customer order #'", role="textbox").fill(number)
+        self._require(self.query, "textbox 'Search by PO, RMA or customer order #'", role="textbox").fill(number, timeout=self.timeout)
         self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
         self.wait_until_ready()
         if self.too_old.count():
@@ -81,13 +82,14 @@ class ReturnsDashboard(Screen):
             raise OrderNotFound(number, screen=self.name, url=self.page.url)
         return rows
 
+    @verb
     def open_return(self, row: TableRow) -> ReturnDetails:
         """Click "Show details for RMA <rma>"; the region "Return <rma>" opens below the row."""
         rma = row.text("RMA #")
         arrow = self.table.get_by_role("button", name=f"Show details for RMA {rma}", exact=True)
         self._require(arrow, f"button 'Show details for RMA {rma}'", scope=self.table)
         if arrow.get_attribute("aria-expanded") != "true":  # a second click would fold it away again
-            arrow.click()
+            arrow.click(timeout=self.timeout)
         return ReturnDetails(self.page, row, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 
@@ -112,10 +114,12 @@ class ReturnDetails(Panel):
             expect(self.payment).to_be_visible(timeout=self.timeout)
         return self
 
+    @verb
     def refund_transaction_id(self) -> str | None:
         field = read_dl(self.payment).get("Transaction ID")
         return _opt(field.text) if field else None
 
+    @verb
     def read(self) -> ReturnInfo:
         fields = read_dl(self.root)
         if "Channel" not in fields:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
-from pages.base import DEFAULT_TIMEOUT_MS, DEFAULT_TZ, _Base
+from pages.base import DEFAULT_TIMEOUT_MS, DEFAULT_TZ, _Base, verb
 from pages.errors import ElementMissing, ScreenNotReached, SessionExpired
 
 from pages.disputes import DisputesDashboard
@@ -73,6 +73,7 @@ class Shell(_Base):
         if session_expired(self.page):
             raise SessionExpired(screen=self.name, url=self.page.url)
 
+    @verb
     def inbox_unread(self) -> int:
         """N from the link "Inbox, N unread" (unread messages of the last 15 days)."""
         link = self._require(self.inbox_link, "link 'Inbox, N unread'", role="link", scope=self.nav)
@@ -81,6 +82,7 @@ class Shell(_Base):
             raise ElementMissing(self.name, "link 'Inbox, N unread'", self.page.url, available=[link.inner_text()])
         return int(match[1])
 
+    @verb
     def seller_name(self) -> str:
         """The seller name shown in the header."""
         return " ".join(self._require(self.seller, "the seller name in the header", role="link").inner_text().split())
@@ -88,29 +90,35 @@ class Shell(_Base):
     def _kw(self) -> dict:  # type: ignore[type-arg]
         return {"tz": self.tz, "timeout": self.timeout}
 
+    @verb
     def go_payments(self) -> PaymentsPage:
-        self._require(self.analytics, "button 'Analytics & Reports'", scope=self.nav).click()
-        self._require(self.payments_link.first, "link 'Payments' in the Analytics & Reports menu", role="link").click()
+        self._require(self.analytics, "button 'Analytics & Reports'", scope=self.nav).click(timeout=self.timeout)
+        self._require(self.payments_link.first, "link 'Payments' in the Analytics & Reports menu", role="link").click(timeout=self.timeout)
         return PaymentsPage(self.page, **self._kw()).wait_until_ready()
 
+    @verb
     def go_transactions(self) -> TransactionsDashboard:
-        self._require(self.transactions_link, "link 'Transactions'", role="link").click()
+        self._require(self.transactions_link, "link 'Transactions'", role="link").click(timeout=self.timeout)
         return TransactionsDashboard(self.page, **self._kw()).wait_until_ready()
 
+    @verb
     def go_returns(self) -> ReturnsDashboard:
-        self._require(self.returns_link, "link 'Returns'", role="link").click()
+        self._require(self.returns_link, "link 'Returns'", role="link").click(timeout=self.timeout)
         return ReturnsDashboard(self.page, **self._kw()).wait_until_ready()
 
+    @verb
     def go_disputes(self) -> DisputesDashboard:
-        self._require(self.disputes_link, "link 'Disputes'", role="link").click()
+        self._require(self.disputes_link, "link 'Disputes'", role="link").click(timeout=self.timeout)
         return DisputesDashboard(self.page, **self._kw()).wait_until_ready()
 
+    @verb
     def go_inbox(self) -> InboxPage:
-        self._require(self.inbox_link, "link 'Inbox, N unread'", role="link").click()
+        self._require(self.inbox_link, "link 'Inbox, N unread'", role="link").click(timeout=self.timeout)
         return InboxPage(self.page, **self._kw()).wait_until_ready()
 
+    @verb
     def sign_out(self) -> LoginPage:
         from pages.login import LoginPage
 
-        self._require(self.sign_out_button, "button 'Sign out'").click()
+        self._require(self.sign_out_button, "button 'Sign out'").click(timeout=self.timeout)
         return LoginPage(self.page, **self._kw()).wait_until_ready()

@@ -15,7 +15,7 @@ from typing import ClassVar
 from playwright.sync_api import Page, expect
 
 from evidence.models import Layout, Order, RefundDetail, Transaction, TransactionType
-from pages.base import Panel, Screen
+from pages.base import Panel, Screen, verb
 from pages.details import read_breakdown, refund_from_fields
 from pages.dispute_area import BUTTON_TRANSACTIONS, DisputeArea
 from pages.errors import ElementMissing, OrderNotFound, OrderTooOld, ScreenNotReached
@@ -77,10 +77,12 @@ class TransactionsDashboard(Screen):
             net_payable=parse_money(row.text("Amount"), what="the amount"),
         )
 
+    @verb
     def read_page(self) -> list[Transaction]:
         """The transactions on the page shown now."""
         return [self._transaction(r) for r in self._rows()]
 
+    @verb
     def read_all(self) -> list[Transaction]:
         """Every page of the current listing, newest first."""
         out = self.read_page()
@@ -89,6 +91,7 @@ class TransactionsDashboard(Screen):
             out.extend(self.read_page())
         return out
 
+    @verb
     def next_page(self) -> TransactionsDashboard:
         with self._translated("turning to the next page"):
             self.pagination.go_next()
@@ -96,9 +99,10 @@ class TransactionsDashboard(Screen):
 
     # ----------------------------------------------------------------- verbs
 
+    @verb
     def search(self, number: str) -> list[Transaction]:
         """Search one PO / customer order number: its transactions (every page), or a typed error."""
-        self._require(self.query, "textbox 'Search by PO or customer order #'", role="textbox").fill(number)
+        self._require(self.query, "textbox 'Search by PO or customer order #'", role="textbox").fill(number, timeout=self.timeout)
         self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
         self.wait_until_ready()
         if self.too_old.count():
@@ -107,9 +111,10 @@ class TransactionsDashboard(Screen):
             raise OrderNotFound(number, screen=self.name, url=self.page.url)
         return self.read_all()
 
+    @verb
     def filter_type(self, label: str) -> TransactionsDashboard:
         """Pick a "Transaction type" option ("All", "Sale", "Walmart Customer Care refund", ...) and apply it."""
-        self._require(self.type_filter, "combobox 'Transaction type'", role="combobox").select_option(label=label)
+        self._require(self.type_filter, "combobox 'Transaction type'", role="combobox").select_option(label=label, timeout=self.timeout)
         self._submit(self._require(self.search_button, "button 'Search'"), f"filtering by '{label}'")
         return self.wait_until_ready()
 
@@ -132,12 +137,13 @@ class TransactionsDashboard(Screen):
                 return
             self.next_page()
 
+    @verb
     def open_details(self, transaction_id: str) -> TransactionDrawer:
         """Row "..." menu > "View details": the drawer "Transaction details"."""
         more = self.table.get_by_role("button", name=f"More actions for {transaction_id}", exact=True)
-        self._require(more, f"button 'More actions for {transaction_id}'", scope=self.table).click()
+        self._require(more, f"button 'More actions for {transaction_id}'", scope=self.table).click(timeout=self.timeout)
         item = self.page.get_by_role("menu").get_by_role("menuitem", name="View details")
-        self._require(item, "menuitem 'View details'", role="menuitem", scope=self.page.locator("body")).click()
+        self._require(item, "menuitem 'View details'", role="menuitem", scope=self.page.locator("body")).click(timeout=self.timeout)
         return TransactionDrawer(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 
@@ -163,6 +169,7 @@ class TransactionDrawer(Panel):
             expect(self.refund_region).to_be_visible(timeout=self.timeout)
         return self
 
+    @verb
     def read_order(self) -> Order:
         """The "Order details" facts. Lines and tracking are shown as text only (not modelled here)."""
         fields = read_dl(self.order_region)
@@ -179,10 +186,12 @@ class TransactionDrawer(Panel):
             customer_name=customer.text if customer and customer.text not in EMPTY else None,
         )
 
+    @verb
     def order_text(self) -> dict[str, str]:
         """Every "Order details" field as shown (lines and tracking included), for the record."""
         return {k: v.text for k, v in read_dl(self.order_region).items()}
 
+    @verb
     def read(self) -> RefundDetail:
         fields = read_dl(self.refund_region)
         po = read_dl(self.order_region).get("PO #")
@@ -195,8 +204,9 @@ class TransactionDrawer(Panel):
             layout=Layout.TRANSACTIONS_2024, tz=self.tz, screen=self.name, url=self.page.url,
         )
 
+    @verb
     def close(self) -> None:
-        self._require(self.close_button, "button 'Close'", scope=self.root).click()
+        self._require(self.close_button, "button 'Close'", scope=self.root).click(timeout=self.timeout)
         try:
             expect(self.root).to_be_hidden(timeout=self.timeout)
         except AssertionError:

@@ -155,6 +155,6 @@ class Pagination:
     def go_next(self) -> int:
         """Click "Next page" and wait for the page number to advance; returns the new page."""
         current, total = self.position()
-        self.next_button.click()
+        self.next_button.click(timeout=self.timeout)
         expect(self.nav).to_contain_text(f"Page {current + 1} of", timeout=self.timeout)
         return current + 1

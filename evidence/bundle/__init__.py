@@ -1,4 +1,4 @@
-"""Tamper-evident evidence bundles: write, read, verify, amend, export, index.
+"""Tamper-evident evidence bundles: write, read, verify, re-seal, export, index.
 
 The layout is in ``layout`` and ``docs/bundle-format.md``; the collector calls ``write_bundle``
 (see ``writer`` for the usage), the policy engine ``append_assessment``, the review step
@@ -7,7 +7,6 @@ The layout is in ``layout`` and ``docs/bundle-format.md``; the collector calls `
 
 from __future__ import annotations
 
-from evidence.bundle.amend import append_assessment, record_review
 from evidence.bundle.custody import CustodyEntry, CustodyEvent
 from evidence.bundle.errors import (
     BundleError,
@@ -34,7 +33,7 @@ from evidence.bundle.manifest import (
 from evidence.bundle.reader import Bundle, read_bundle
 from evidence.bundle.signing import SigningKey, load_signing_key, load_trusted_keys, new_key_pair
 from evidence.bundle.verify import BundleReport, VerificationReport, verify_bundle, verify_path
-from evidence.bundle.writer import write_bundle
+from evidence.bundle.writer import append_assessment, record_review, write_bundle
 
 __all__ = [
     "FORMAT_VERSION",

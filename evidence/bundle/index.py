@@ -17,7 +17,7 @@ from evidence.bundle.manifest import Clock, utc_now
 from evidence.bundle.reader import read_bundle
 from evidence.bundle.verify import is_bundle_dir, verify_bundle
 from evidence.bundle.writer import replace_file
-from evidence.report.index_page import IndexRow, render_index
+from evidence.report import IndexRow, render_index
 
 INDEX = "index.html"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from evidence.report.index_page import IndexRow, render_index
-from evidence.report.render import ListedFile, ReportInput, render_report
+from evidence.report.render import IndexRow, ListedFile, ReportInput, render_index, render_report
 
 __all__ = ["IndexRow", "ListedFile", "ReportInput", "render_index", "render_report"]

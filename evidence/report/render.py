@@ -1,4 +1,5 @@
-"""Render ``report.html``: one self-contained page a reviewer reads before filing a dispute.
+"""Render ``report.html`` (one self-contained page a reviewer reads before filing a dispute) and
+``index.html`` (every bundle in a folder, the most urgent deadline first).
 
 Self-contained means: inline CSS (allowed by its hash in the Content-Security-Policy), screenshots
 embedded as ``data:`` URIs, links only to files inside the bundle, and nothing remote. The CSP
@@ -15,11 +16,12 @@ import base64
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from evidence.models import (
     Assessment,
@@ -31,7 +33,6 @@ from evidence.models import (
     ReviewDecision,
     Role,
 )
-from evidence.report import timefmt
 from evidence.sanitize import sanitize_html
 
 # Larger screenshots are linked instead of embedded, to keep the page openable.
@@ -45,6 +46,69 @@ _ENV = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+
+
+# --------------------------------------------------------------------------- times
+
+
+def zone(name: str) -> tzinfo:
+    """The seller's zone; an unknown name falls back to UTC rather than failing the report."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def local_text(moment: datetime, tz_name: str) -> str:
+    """``Nov 20, 2026, 3:15 PM CST`` (the format the Seller Center screens use)."""
+    local = moment.astimezone(zone(tz_name))
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{local.strftime('%b')} {local.day}, {local.year}, {hour}:{local.strftime('%M %p')} {local.tzname()}"
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def time_tag(moment: datetime | None, tz_name: str) -> Markup:
+    """``<time>`` with the local time shown and the UTC time in ``datetime`` and on hover."""
+    if moment is None:
+        return Markup("<span class='muted'>unknown</span>")
+    iso = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        escape(iso), escape(utc_text(moment)), escape(local_text(moment, tz_name))
+    )
+
+
+def duration_text(delta: timedelta) -> str:
+    """``2 d 5 h``, ``3 h 20 min``, ``12 min``: for time left and reply latencies."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {mins} min"
+    return f"{mins} min"
+
+
+def time_left_text(deadline: datetime | None, now: datetime) -> str:
+    """``1 d 4 h left`` / ``closed 3 h 10 min ago`` / ``no deadline``."""
+    if deadline is None:
+        return "no deadline"
+    delta = deadline - now
+    if delta.total_seconds() >= 0:
+        return f"{duration_text(delta)} left"
+    return f"closed {duration_text(delta)} ago"
+
+
+def hours_text(hours: float | None) -> str:
+    if hours is None:
+        return "-"
+    return duration_text(timedelta(hours=hours))
+
+
+# --------------------------------------------------------------------------- report
 
 
 @dataclass(frozen=True)
@@ -109,7 +173,7 @@ def render_report(data: ReportInput) -> str:
         tz=tz,
         style=Markup(style),  # our own constant stylesheet
         csp=content_security_policy(style),
-        time_left=timefmt.time_left_text(assessment.deadline, data.generated_at) if assessment else "not assessed",
+        time_left=time_left_text(assessment.deadline, data.generated_at) if assessment else "not assessed",
         findings=[
             {"finding": f, "links": [_evidence_link(ref, file_paths) for ref in f.evidence], "mark": _MARKS[f.status]}
             for f in (assessment.findings if assessment else [])
@@ -118,8 +182,8 @@ def render_report(data: ReportInput) -> str:
         screenshots=[_capture_view(capture, data, file_paths) for capture in case.captures],
         files=data.files,
         anchor=anchor,
-        when=lambda moment: timefmt.time_tag(moment, tz),
-        hours=timefmt.hours_text,
+        when=lambda moment: time_tag(moment, tz),
+        hours=hours_text,
     )
 
 
@@ -181,3 +245,46 @@ def _capture_view(capture: object, data: ReportInput, file_paths: set[str]) -> d
         "screenshot": screenshot if screenshot in file_paths else None,
         "snapshot": snapshot if snapshot in file_paths else None,
     }
+
+
+# --------------------------------------------------------------------------- index
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One bundle as the index lists it. ``problems`` counts verification problems (0 = intact)."""
+
+    name: str
+    report_href: str
+    po: str
+    transaction_id: str
+    amount: str
+    timezone: str
+    verdict: str | None
+    deadline: datetime | None
+    problems: int
+    superseded: bool = False
+
+
+def sort_key(row: IndexRow) -> tuple[int, datetime | None, str]:
+    """Deadline ascending; bundles without a deadline (not assessed) last, then by name."""
+    return (1, None, row.name) if row.deadline is None else (0, row.deadline, row.name)
+
+
+def render_index(rows: list[IndexRow], generated_at: datetime, title: str = "Refund evidence bundles") -> str:
+    style = css()
+    ordered = sorted(rows, key=lambda r: (r.superseded, *sort_key(r)))
+    return _ENV.get_template("index.html.j2").render(
+        title=title,
+        rows=[
+            {
+                "row": row,
+                "deadline": time_tag(row.deadline, row.timezone),
+                "left": time_left_text(row.deadline, generated_at) if row.verdict else "not assessed",
+            }
+            for row in ordered
+        ],
+        generated=time_tag(generated_at, "UTC"),
+        style=Markup(style),
+        csp=content_security_policy(style),
+    )

@@ -52,6 +52,7 @@ class JobReport(BaseModel):
     refunds_written: int
     orders_per_minute: float | None
     retries_by_reason: dict[str, int]
+    session_renewals: int = 0
     requests: int
     rate_limit_wait_s: float
     bytes_written: int
@@ -160,6 +161,7 @@ def build_report(
         refunds_written=len(refunds),
         orders_per_minute=round(processed / elapsed * 60, 2) if processed and elapsed > 0 else None,
         retries_by_reason=dict(sorted(stats.retries.items())),
+        session_renewals=stats.session_renewals,
         requests=requests,
         rate_limit_wait_s=round(rate_limit_wait_s, 3),
         bytes_written=stats.bytes_written,

@@ -130,37 +130,49 @@ def login_interactive(settings: CollectorSettings) -> Path:
 
 
 def check_session(settings: CollectorSettings) -> bool:
-    """True when the saved session still opens a signed-in screen."""
+    """True when the saved session still opens a signed-in screen, False when the site asks to
+    sign in. A 5xx / 429 / dropped answer raises the page objects' transient error instead of
+    answering False (``ensure_session`` retries it)."""
     from playwright.sync_api import sync_playwright
 
-    from pages.shell import Shell, session_expired
+    from pages.errors import ConnectionLost, RateLimited, ServerError
+    from pages.shell import Shell
 
     if not settings.session_path.is_file():
         return False
+    timeout = settings.navigation_timeout_s * 1000
     with sync_playwright() as p:
         browser = p.chromium.launch(**launch_options_for(settings, p.chromium))
         try:
             context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
             page = context.new_page()
-            page.goto(HOME_PATH)
-            shell = Shell(page, tz=settings.seller_timezone, timeout=settings.navigation_timeout_s * 1000)
-            nav_or_login = shell.nav.or_(page.get_by_role("heading", name="Sign in to Seller Center"))
-            nav_or_login.first.wait_for(timeout=settings.navigation_timeout_s * 1000)
-            return not session_expired(page) and shell.nav.count() > 0
-        except Exception:  # noqa: BLE001 - any failure to reach a signed-in screen means "no"
-            return False
+            try:
+                response = page.goto(HOME_PATH)
+            except Exception as exc:  # noqa: BLE001 - Playwright's network errors: a transient failure
+                raise ConnectionLost(f"could not reach {settings.base_url}: {exc}") from None
+            if response is not None and response.status == 429:
+                raise RateLimited(None, url=page.url)
+            if response is not None and response.status >= 500:
+                raise ServerError(f"Seller Center answered HTTP {response.status}", status=response.status, url=page.url)
+            shell = Shell(page, tz=settings.seller_timezone, timeout=timeout)
+            login_heading = page.get_by_role("heading", name="Sign in to Seller Center")
+            try:
+                shell.nav.or_(login_heading).first.wait_for(timeout=timeout)
+            except Exception:  # noqa: BLE001 - neither the shell nor the login page: not signed in
+                return False
+            return "/login" not in page.url and shell.nav.count() > 0
         finally:
             browser.close()
 
 
 def ensure_session(settings: CollectorSettings) -> Path:
     """A working saved session before a job starts: checked, renewed with credentials, or an error."""
-    if settings.session_path.is_file() and check_session(settings):
+    from collector.retry import RetryPolicy
+
+    policy = RetryPolicy(settings.retry_attempts, settings.retry_initial_wait_s, settings.retry_max_wait_s)
+    if settings.session_path.is_file() and policy.call(lambda: check_session(settings), step="session.check"):
         return settings.session_path
     if settings.has_credentials:
-        from collector.retry import RetryPolicy
-
-        policy = RetryPolicy(settings.retry_attempts, settings.retry_initial_wait_s, settings.retry_max_wait_s)
         return policy.call(lambda: login_with_credentials(settings), step="login")
     reason = "the saved Seller Center session has expired" if settings.session_path.is_file() else "no saved Seller Center session"
     raise SessionMissing(reason)

@@ -94,7 +94,7 @@ class CollectorSettings(BaseSettings):
     navigation_timeout_s: float = Field(default=30.0, gt=0)
     action_timeout_s: float = Field(default=10.0, gt=0)
     login_timeout_s: float = Field(default=600.0, gt=0, description="how long `collector login` waits for the operator")
-    retry_attempts: int = Field(default=4, ge=1, le=20)
+    retry_attempts: int = Field(default=5, ge=1, le=20)
     retry_initial_wait_s: float = Field(default=0.5, ge=0)
     retry_max_wait_s: float = Field(default=30.0, ge=0)
     # e-mail sources merged with the Seller Center Inbox

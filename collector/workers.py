@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from playwright.sync_api import Browser, BrowserContext
 
 log = structlog.get_logger()
-MAX_RENEWALS_PER_ORDER = 2
+MAX_RENEWALS_PER_ORDER = 5  # a session shared by N workers can expire more than once per order
 
 
 @dataclass

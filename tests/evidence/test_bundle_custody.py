@@ -139,7 +139,9 @@ def test_concurrent_reassessments_both_land_and_the_bundle_still_verifies(bundle
     from concurrent.futures import ThreadPoolExecutor
 
     def assess(n: int) -> None:
-        append_assessment(bundle, example_assessment(assessed_at=LATER + timedelta(minutes=n)), f"worker-{n}", fixed_clock)
+        append_assessment(
+            bundle, example_assessment(assessed_at=LATER + timedelta(minutes=n)), f"worker-{n}", fixed_clock
+        )
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(assess, range(4)))
@@ -154,3 +156,24 @@ def test_reassessing_a_missing_bundle_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(BundleNotFound, match="no such bundle folder"):
         append_assessment(tmp_path / "nope", example_assessment(), "policy-engine", fixed_clock)
+
+
+def test_an_interrupted_reseal_is_reported_by_verify_not_hidden(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evidence.bundle import writer
+
+    real = writer.replace_file
+    calls: list[Path] = []
+
+    def crash_before_the_manifest(path: Path, data: bytes) -> None:
+        if path.name == "manifest.json":
+            raise KeyboardInterrupt
+        calls.append(path)
+        real(path, data)
+
+    monkeypatch.setattr(writer, "replace_file", crash_before_the_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        append_assessment(bundle, example_assessment(), "policy-engine", fixed_clock)
+    assert [p.name for p in calls] == ["assessment-0002.json", "report.html"]
+    found = codes(bundle)
+    assert "file.unlisted" in found  # the new assessment file
+    assert found & {"file.size_mismatch", "file.hash_mismatch"}  # the re-rendered report

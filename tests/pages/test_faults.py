@@ -11,6 +11,7 @@ from evidence.models import DisputeState
 from fixtures.site import Faults, MockSite
 from fixtures.site.faults import FaultInjector, Outcome
 from pages import (
+    ConnectionLost,
     ElementMissing,
     LoginPage,
     PaymentsPage,
@@ -126,3 +127,10 @@ def test_failure_snapshot_keeps_screenshot_html_and_url(signed_in_page: Any, sit
     assert snap.screenshot is not None and snap.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert snap.html is not None and "<h1>Payments</h1>" in snap.html.read_text(encoding="utf-8")
     assert snap.screenshot.parent == tmp_path / "failures"
+
+
+def test_a_dropped_connection_raises_a_transient_connection_lost(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+    site.set_faults(Faults(drop_rate=1.0))
+    with pytest.raises(ConnectionLost) as caught:
+        PaymentsPage.open(signed_in_page, **kw)
+    assert caught.value.transient

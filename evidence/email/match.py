@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from evidence.email.classify import classify
+from evidence.email.classify import Classification, classify
 from evidence.email.parse import ParsedEmail, parse_email
 from evidence.email.roles import EmailConfig, assign_role
 from evidence.models import Message, MessageSource, Order, Role
@@ -65,7 +65,11 @@ def load_message(
 ) -> ParsedEmail:
     """Parse, classify and assign a role. Never raises for bad content (see ``parse_email``)."""
     parsed = parse_email(raw, source=source, origin=origin, fallback_time=fallback_time)
-    verdict = classify(parsed)
+    try:
+        verdict = classify(parsed)
+    except Exception as exc:  # noqa: BLE001 - a header the stdlib cannot read must not stop the import
+        reason = f"could not be classified ({type(exc).__name__}); treated as human so that it needs a reply"
+        verdict = Classification(reasons=[reason])
     message = parsed.message.model_copy(
         update={"kind": verdict.kind, "automatic": verdict.automatic, "reasons": verdict.reasons,
                 "complaint": verdict.complaint}

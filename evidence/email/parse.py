@@ -63,9 +63,10 @@ class ParsedEmail:
 
 
 def _raw_all(msg: EmailMessage, name: str) -> list[str]:
-    """Header values as stored (8-bit bytes still surrogate-escaped, unlike ``msg.get``)."""
+    """Header values as stored, raw 8-bit bytes read as UTF-8 / cp1252 (``msg.get`` would mangle them)."""
     lname = name.lower()
-    return [value if isinstance(value, str) else str(value) for key, value in msg.raw_items() if key.lower() == lname]
+    return [_fix_8bit(value if isinstance(value, str) else str(value)) for key, value in msg.raw_items()
+            if key.lower() == lname]  # fmt: skip
 
 
 def _raw(msg: EmailMessage, name: str) -> str | None:
@@ -123,13 +124,13 @@ def _decode_bytes(data: bytes, charset: str | None, notes: list[str]) -> str:
     name = _CHARSET_ALIASES.get(name, name)
     try:
         return data.decode(name)
-    except LookupError:
-        notes.append(f"unknown charset {charset!r}; decoded as UTF-8 with replacement characters")
     except UnicodeDecodeError:
         if name == "cp1252":  # undefined cp1252 bytes (0x81, 0x8d, ...): latin-1 maps every byte
             return data.decode("latin-1")
         notes.append(f"body is not valid {charset}; decoded with replacement characters")
         return data.decode(name, "replace")
+    except (LookupError, ValueError):  # unknown name, or a name no codec can have (NUL, ...)
+        notes.append(f"unknown charset {charset!r}; decoded as UTF-8 with replacement characters")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -255,6 +256,19 @@ def parse_email(
     The message is not yet classified nor given a role: ``evidence.email.classify`` and
     ``evidence.email.roles`` do that (``evidence.email.load_message`` runs all three).
     """
+    try:
+        return _parse(raw, source, origin, fallback_time)
+    except Exception as exc:  # noqa: BLE001 - last resort: the stdlib parser has unguarded corners
+        msg = EmailMessage()
+        note = f"message could not be parsed ({type(exc).__name__}: {str(exc)[:80]}); only the raw bytes are kept"
+        message = Message(
+            message_id=_synthetic_id(raw), source=source, sent_at=(fallback_time or _EPOCH).astimezone(UTC),
+            sender="unknown@invalid", raw_sha256=hashlib.sha256(raw).hexdigest(), notes=[note],
+        )  # fmt: skip
+        return ParsedEmail(message=message, raw=raw, headers=msg, origin=origin)
+
+
+def _parse(raw: bytes, source: MessageSource, origin: str, fallback_time: datetime | None) -> ParsedEmail:
     notes: list[str] = []
     msg = message_from_bytes(raw, policy=email_policy.compat32)
     _describe_defects(msg, notes)
@@ -281,7 +295,7 @@ def parse_email(
             continue
         if ctype.startswith("multipart/"):  # no usable boundary: the whole body is one text part
             ctype = "text/plain"
-        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        disposition = (_raw(part, "Content-Disposition") or "").split(";")[0].strip().lower()
         filename = _filename(part, notes)
         payload = _payload_bytes(part, notes)
         is_body = disposition != "attachment" and filename is None

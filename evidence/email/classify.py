@@ -84,7 +84,7 @@ _BODY_AUTO = [
                 r"(office|desk))", re.I), MessageKind.OUT_OF_OFFICE),
     (re.compile(r"\b(i am|i'm|i will be)\s+(currently\s+)?(on (vacation|holiday|annual leave|leave))", re.I),
      MessageKind.VACATION),
-    (re.compile(r"\bthank you for (contacting us|your (e-?mail|message|inquiry))[^.]{0,80}\."
+    (re.compile(r"\bthank you for (contacting [\w&' -]{1,40}|your (e-?mail|message|inquiry|request))[^.]{0,80}\."
                 r"[^.]{0,120}\b(we will|we'll|someone will|a member of our team will) (get back|respond|reply|"
                 r"be in touch)[^.]{0,60}\b(within|as soon as)\b.{0,200}\b(ticket|case|reference) (number|#|no)",
                 re.I | re.S), MessageKind.AUTORESPONDER),

@@ -145,3 +145,32 @@ def test_attorney_general_complaint_sets_complaint() -> None:
 
 def test_ordinary_customer_message_is_not_a_complaint(data_dir: Path) -> None:
     assert not classify_file(data_dir, "customer_question.eml").complaint
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("This is an automatic reply. We received your message.", MessageKind.AUTORESPONDER),
+        ("Thank you for contacting Bright Goods. We will get back to you within 24 hours.\n"
+         "Your ticket number is 48213.", MessageKind.AUTORESPONDER),
+        ("Hello,\nI am currently out of the office and will return on Monday.", MessageKind.OUT_OF_OFFICE),
+        ("I'm on vacation until October 12 with no access to e-mail.", MessageKind.VACATION),
+        ("Your refund was processed. Please do not reply to this email.", MessageKind.SYSTEM_NOTICE),
+    ],
+)  # fmt: skip
+def test_autoresponders_without_any_header_are_caught_by_their_wording(body: str, kind: MessageKind) -> None:
+    verdict = classify_raw("Subject: Re: Where is my order?\r\n", body)
+    assert verdict.kind is kind  # type: ignore[attr-defined]
+    assert any("automatic-reply wording in the body" in r for r in verdict.reasons)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Thank you for your message. I checked with the carrier and the parcel is at the depot.",
+        "I was out of the office yesterday, sorry for the slow answer. A replacement ships today.",
+        "> I am currently out of the office.\nNo worries, I'll wait for your answer.",
+    ],
+)
+def test_human_replies_with_similar_words_stay_human(body: str) -> None:
+    assert not classify_raw("Subject: Re: Where is my order?\r\n", body).automatic  # type: ignore[attr-defined]

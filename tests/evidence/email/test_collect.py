@@ -4,12 +4,13 @@ import hashlib
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from evidence.email.collect import PathSource, collect_thread
 from evidence.email.match import OrderKey
-from evidence.email.merge import CollectedMessage, merge_messages
+from evidence.email.merge import CollectedMessage, collect_for_order, merge_messages
 from evidence.email.roles import EmailConfig
 from evidence.email.sources import EmailSourceError
 from evidence.models import InboxTab, Message, MessageKind, MessageSource, ReplyStatus, Role
@@ -128,3 +129,17 @@ def test_merge_keeps_different_messages_that_share_an_id() -> None:
 def test_unreadable_source_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(EmailSourceError, match="no such file or folder"):
         collect_thread(ORDER, [PathSource(tmp_path / "nope.mbox")], CONFIG, now=NOW)
+
+
+def test_pipeline_adapter_reads_the_collector_settings(mail_folder: Path, mbox_with_question: Path) -> None:
+    settings = SimpleNamespace(
+        mail_folders=[mail_folder, mbox_with_question], imap_host=None, imap_user=None, imap_password=None,
+        seller_addresses=["support@brightgoods.example"],
+    )  # fmt: skip
+    question = inbox_copy_of_question()
+    threads, checks, raws = collect_for_order(po=PO, order=None, inbox=[question], settings=settings, now=NOW)
+    messages = [m for t in threads for m in t.messages]
+    # the relay address came from the Inbox copy, so the seller's reply (sent to it) is found
+    assert [c.status for c in checks] == [ReplyStatus.ON_TIME]
+    assert {m.role for m in messages} >= {Role.CUSTOMER, Role.SELLER}
+    assert len(raws) == len([m for m in messages if m.raw_path])

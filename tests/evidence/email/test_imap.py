@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pydantic import SecretStr
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 from evidence.email.collect import collect_thread
 from evidence.email.imap import ImapError, ImapSource, fetch_imap, search_criteria
 from evidence.email.match import OrderKey
+from evidence.email.merge import collect_for_order
 from evidence.email.roles import EmailConfig
 from evidence.models import MessageSource, ReplyStatus, Role
 
@@ -158,3 +160,20 @@ def test_search_criteria_combine_terms_with_or_inside_the_date_window() -> None:
         'SINCE 01-Oct-2026 BEFORE 01-Nov-2026 (OR TEXT "123" TEXT "a\\"b")'
     )
     assert search_criteria([]) == "ALL"
+
+
+def test_pipeline_adapter_uses_the_imap_settings(
+    server: tuple[DovecotServer, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, _ = server
+    monkeypatch.setenv("SSL_CERT_FILE", str(running.cafile))  # a private CA, as an operator would configure it
+    settings = SimpleNamespace(
+        mail_folders=[], imap_host=running.host, imap_port=running.imap_port, imap_user=running.username,
+        imap_password=SecretStr(running.password), imap_security="starttls", imap_folders=["INBOX"],
+        seller_addresses=["support@brightgoods.example"],
+    )  # fmt: skip
+    threads, checks, _ = collect_for_order(po=OWN_PO, order=None, inbox=[], settings=settings,
+                                           now=datetime(2026, 12, 1, tzinfo=UTC))  # fmt: skip
+    ids = {m.message_id for t in threads for m in t.messages}
+    assert "cust-q1.4342076435326@relay.walmart.com" in ids
+    assert any(c.inbound_message_id == "cust-q1.4342076435326@relay.walmart.com" for c in checks)

@@ -13,6 +13,8 @@ real Customer Care and Partner Support sender addresses are not public (domain.m
   mailbox whose name says customer care / escalation.
 * **Partner Support**: ``partner_support_addresses`` or a Walmart ``partnersupport``-style mailbox.
 * **Walmart system**: a Walmart ``noreply``/``notifications`` mailbox.
+* ``MAILER-DAEMON`` / ``postmaster`` are mail systems, never a party (a bounce from the seller's
+  own server is not a seller message).
 * Any other human message from a Walmart domain is taken as **Customer Care**: it may be an agent
   writing on the customer's behalf, and treating it as needing a reply is the safe side (a
   reviewer sees the role and its reason).
@@ -85,6 +87,8 @@ def assign_role(message: Message, config: EmailConfig, relay_address: str | None
     """The sender's role and a one-line reason. ``relay_address`` is the order's, when known."""
     sender = message.sender.lower()
     local = sender.split("@", 1)[0]
+    if local in ("mailer-daemon", "postmaster"):
+        return Role.UNKNOWN, f"{sender} is a mail system, not a person (even on a configured domain)"
     if config.is_seller(sender):
         return Role.SELLER, f"{sender} is a configured seller address"
     if relay_address and sender == relay_address.lower():

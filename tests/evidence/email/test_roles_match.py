@@ -38,6 +38,7 @@ def msg(sender: str, *, subject: str = "", body: str = "", to: list[str] | None 
         ("jane.doe@walmart.com", Role.WALMART_CUSTOMER_CARE),  # a person at Walmart: needs a reply
         ("stranger@example.com", Role.UNKNOWN),
         ("walmart.com@phish.example", Role.UNKNOWN),
+        ("MAILER-DAEMON@warehouse.brightgoods.example", Role.UNKNOWN),  # the seller's mail server, not the seller
     ],
 )
 def test_roles_follow_the_sender_address(sender: str, role: Role) -> None:

@@ -48,8 +48,8 @@ from pages.shell import Shell, session_expired
 from pages.transactions import TransactionDrawer, TransactionsDashboard
 
 __all__ = [
-    "SCREENS",
     "REASONS",
+    "SCREENS",
     "AccountLocked",
     "CasePage",
     "ConnectionLost",

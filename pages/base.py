@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Concatenate, ParamSpec, Self, TypeVar
+from typing import ClassVar, Concatenate, ParamSpec, Self, TypedDict, TypeVar
 from urllib.parse import urljoin, urlparse
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_TIMEOUT_MS",
     "DEFAULT_TZ",
     "FailureSnapshot",
+    "Options",
     "Panel",
     "Screen",
     "accessible_names",
@@ -63,9 +64,18 @@ _NAMES_JS = """els => els.map(e => (e.getAttribute('aria-label') || e.innerText 
 def accessible_names(scope: Locator, role: str) -> list[str]:
     """The names of every element of ``role`` in ``scope`` (for 'the screen has ...' messages)."""
     try:
-        return scope.get_by_role(role).evaluate_all(_NAMES_JS)  # type: ignore[arg-type]
+        # role is one of the ARIA role names Playwright accepts; callers pass literals.
+        names: list[str] = scope.get_by_role(role).evaluate_all(_NAMES_JS)  # type: ignore[arg-type]
+        return names
     except PlaywrightError:
         return []
+
+
+class Options(TypedDict, total=False):
+    """The keyword options every page object takes: the seller's zone and the wait timeout (ms)."""
+
+    tz: str | ZoneInfo
+    timeout: float
 
 
 P = ParamSpec("P")
@@ -77,18 +87,18 @@ def verb(fn: Callable[Concatenate[B, P], R]) -> Callable[Concatenate[B, P], R]:
     """Run a page-object verb or reader with Playwright failures translated into page errors."""
     doing = fn.__name__.replace("_", " ").strip()
 
-    @functools.wraps(fn)
-    def wrapper(self: B, *args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(self: B, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with self._translated(doing):
             return fn(self, *args, **kwargs)
 
+    functools.update_wrapper(wrapper, fn)
     return wrapper
 
 
 class _Base:
     """What screens and panels share: the page, the seller's zone, timeouts, error translation."""
 
-    name: ClassVar[str] = "Seller Center"
+    name: str = "Seller Center"  # the screen's name in error messages
 
     def __init__(self, page: Page, *, tz: str | ZoneInfo = DEFAULT_TZ, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
         self.page = page
@@ -107,7 +117,9 @@ class _Base:
         if parsed.path.rstrip("/") in ("/login", "/login/verify"):
             raise SessionExpired(screen=self.name, url=url)
         if self.error_heading.count():
-            raise ServerError(f"Seller Center answered 'Something went wrong' on {self.name}.", screen=self.name, url=url)
+            raise ServerError(
+                f"Seller Center answered 'Something went wrong' on {self.name}.", screen=self.name, url=url
+            )
         if self.rate_heading.count():
             wait = RETRY_IN.search(self.page.locator("body").inner_text())
             raise RateLimited(float(wait[1]) if wait else None, screen=self.name, url=url)
@@ -187,7 +199,7 @@ class _Base:
 class Screen(_Base):
     """A full Seller Center page; its landmark is the level-1 heading ``heading``."""
 
-    heading: ClassVar[str | re.Pattern[str]] = ""
+    heading: str | re.Pattern[str] = ""  # an instance may set its own (a case ID, a subject)
     path: ClassVar[str | None] = None
 
     def __init__(self, page: Page, *, tz: str | ZoneInfo = DEFAULT_TZ, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
@@ -213,9 +225,7 @@ class Screen(_Base):
         looked_for = f"heading '{self.heading if isinstance(self.heading, str) else self.heading.pattern}'"
         try:
             landmark_or_stop = self.landmark.or_(self.login_heading).or_(self.error_heading).or_(self.rate_heading)
-            expect(landmark_or_stop.first).to_be_visible(
-                timeout=self.timeout
-            )
+            expect(landmark_or_stop.first).to_be_visible(timeout=self.timeout)
         except AssertionError:
             self._raise_if_interrupted()
             seen = accessible_names(self.page.locator("body"), "heading")
@@ -290,7 +300,8 @@ def snapshot_failure(page: Page, folder: str | Path, name: str) -> FailureSnapsh
     except PlaywrightError:
         html = None
     else:
+        html = out / f"{stem}.html"
         tmp = out / f".{stem}.html.tmp"
         tmp.write_text(content, encoding="utf-8")
-        tmp.replace(html)  # type: ignore[arg-type]
+        tmp.replace(html)
     return FailureSnapshot(screenshot=screenshot, html=html, url=page.url)

@@ -61,7 +61,10 @@ def read_breakdown(scope: Locator, *, screen: str, url: str, timeout: float) -> 
             kind="rows",
         )
     return AmountBreakdown(
-        **{field: parse_money(values[label], what=f"{label} in the amount breakdown") for label, field in BREAKDOWN_ROWS.items()}
+        **{
+            field: parse_money(values[label], what=f"{label} in the amount breakdown")
+            for label, field in BREAKDOWN_ROWS.items()
+        }
     )
 
 

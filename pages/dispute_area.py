@@ -64,8 +64,7 @@ class DisputeArea(Panel):
                 raise self._missing("region 'Dispute'", role="region", scope=self.page.locator("body")) from None
             raise ElementMissing(
                 self.name,
-                "one of the dispute states ('Dispute window ends', 'Disputed on', 'has passed', "
-                "\"can't be disputed\")",
+                "one of the dispute states ('Dispute window ends', 'Disputed on', 'has passed', \"can't be disputed\")",
                 self.page.url,
                 available=[clean(self.root.inner_text())],
                 kind="text",

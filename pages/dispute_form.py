@@ -11,10 +11,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Unpack
+
+from playwright.sync_api import Page
 
 from evidence.models import Money
-from pages.base import Screen, verb
+from pages.base import Options, Screen, verb
 from pages.errors import ElementMissing
 from pages.parsing import parse_money
 from pages.widgets import read_dl
@@ -51,9 +53,9 @@ class DisputeForm(Screen):
     """Three steps: Reason -> Details -> Review; then (tests only) ``submit()``."""
 
     name = "Dispute form"
-    heading: ClassVar[str] = "Dispute a Walmart Customer Care refund"
+    heading = "Dispute a Walmart Customer Care refund"
 
-    def __init__(self, page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
         self.reason = page.get_by_role("combobox", name="Reason")
         self.description = page.get_by_role("textbox", name="Description")
@@ -64,7 +66,7 @@ class DisputeForm(Screen):
         self.submitted_heading = page.get_by_role("heading", name="Dispute submitted")
 
     @classmethod
-    def open_for(cls, page, transaction_id: str, **kwargs) -> DisputeForm:  # type: ignore[no-untyped-def]
+    def open_for(cls, page: Page, transaction_id: str, **kwargs: Unpack[Options]) -> DisputeForm:
         form = cls(page, **kwargs)
         form._goto(f"/disputes/new?transaction={transaction_id}")
         return form.wait_until_ready()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Unpack
 
 from playwright.sync_api import Page
 
 from evidence.models import CaseMessage, DisputeCase
-from pages.base import Screen, verb
+from pages.base import Options, Screen, verb
 from pages.errors import ElementMissing, OrderNotFound
-from pages.parsing import EMPTY, clean, parse_case_status, parse_optional_money, parse_when
+from pages.parsing import EMPTY, clean, parse_case_status, parse_iso, parse_optional_money, parse_when
 from pages.widgets import Pagination, TableRow, read_dl, read_table
 
 __all__ = ["COLUMNS", "CasePage", "DisputesDashboard"]
@@ -40,12 +40,14 @@ class DisputesDashboard(Screen):
     """The table "Disputes" (newest first, paginated), searchable by case ID or PO #."""
 
     name = "Disputes"
-    heading: ClassVar[str] = "Disputes"
+    heading = "Disputes"
     path = "/disputes"
 
-    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
-        self.query = page.get_by_label("Search by case ID or PO #", exact=True)  # a textbox (the mock renders a searchbox)
+        self.query = page.get_by_label(
+            "Search by case ID or PO #", exact=True
+        )  # a textbox (the mock renders a searchbox)
         self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.table = page.get_by_role("table", name="Disputes", exact=True)
         self.pagination = Pagination(self.main, timeout=self.timeout)
@@ -86,7 +88,9 @@ class DisputesDashboard(Screen):
     @verb
     def search(self, case_id_or_po: str) -> list[DisputeCase]:
         """Cases matching a case ID or PO #; ``OrderNotFound`` when there are none."""
-        self._require(self.query, "textbox 'Search by case ID or PO #'", role="textbox").fill(case_id_or_po, timeout=self.timeout)
+        self._require(self.query, "textbox 'Search by case ID or PO #'", role="textbox").fill(
+            case_id_or_po, timeout=self.timeout
+        )
         self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {case_id_or_po}")
         self.wait_until_ready()
         if self.not_found.count():
@@ -99,7 +103,9 @@ class DisputesDashboard(Screen):
         link = self.table.get_by_role("link", name=case_id, exact=True)
         if not link.count():
             self.search(case_id)
-        self._require(link, f"link '{case_id}' in the table 'Disputes'", role="link", scope=self.table).click(timeout=self.timeout)
+        self._require(link, f"link '{case_id}' in the table 'Disputes'", role="link", scope=self.table).click(
+            timeout=self.timeout
+        )
         return CasePage(self.page, case_id, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 
@@ -108,14 +114,14 @@ class CasePage(Screen):
 
     name = "Dispute case"
 
-    def __init__(self, page: Page, case_id: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.heading = f"Case {case_id}"  # type: ignore[misc]
+    def __init__(self, page: Page, case_id: str, **kwargs: Unpack[Options]) -> None:
+        self.heading = f"Case {case_id}"
         super().__init__(page, **kwargs)
         self.case_id = case_id
         self.messages = page.get_by_role("region", name="Messages")
 
     @classmethod
-    def open_case(cls, page: Page, case_id: str, **kwargs) -> CasePage:  # type: ignore[no-untyped-def]
+    def open_case(cls, page: Page, case_id: str, **kwargs: Unpack[Options]) -> CasePage:
         case = cls(page, case_id, **kwargs)
         case._goto(f"/disputes/{case_id}")
         return case.wait_until_ready()
@@ -125,11 +131,17 @@ class CasePage(Screen):
         fields = read_dl(self.main)
         missing = [t for t in _CASE_FIELDS if t not in fields]
         if missing:
-            raise ElementMissing(self.name, f"field {missing[0]!r}", self.page.url, available=list(fields), kind="fields")
+            raise ElementMissing(
+                self.name, f"field {missing[0]!r}", self.page.url, available=list(fields), kind="fields"
+            )
         messages = []
         if self.messages.count():
             for m in self.messages.evaluate(_MESSAGES_JS):
-                sent = m["time"] or parse_when(m["time_text"], self.tz, what="the message time")
+                sent = (
+                    parse_iso(m["time"], what="the message time")
+                    if m["time"]
+                    else parse_when(m["time_text"], self.tz, what="the message time")
+                )
                 messages.append(CaseMessage(author=clean(m["author"]), sent_at=sent, body=m["body"]))
         decision = _opt(fields["Decision date"].text) if "Decision date" in fields else None
         transaction = fields.get("Transaction ID")

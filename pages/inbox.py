@@ -14,14 +14,14 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Unpack
 
 from playwright.sync_api import Page, expect
 
 from evidence.models import Attachment, InboxTab, Message, MessageSource, Role
-from pages.base import Screen, verb
+from pages.base import Options, Screen, verb
 from pages.errors import ElementMissing
-from pages.parsing import clean, parse_int, parse_when
+from pages.parsing import clean, parse_int, parse_iso, parse_when
 from pages.widgets import Pagination, read_table
 
 __all__ = ["COLUMNS", "InboxPage", "ThreadPage", "ThreadSummary", "find_threads", "message_role", "synthetic_id"]
@@ -92,10 +92,10 @@ class InboxPage(Screen):
     """``/inbox?tab=customer|walmart``: two tabs with unread counts and the table "Threads"."""
 
     name = "Inbox"
-    heading: ClassVar[str] = "Inbox"
+    heading = "Inbox"
     path = "/inbox"
 
-    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
         self.tabs = {tab: page.get_by_role("tab", name=pattern) for tab, pattern in _TAB.items()}
         self.table = page.get_by_role("table", name="Threads")
@@ -106,7 +106,10 @@ class InboxPage(Screen):
         counts = {}
         for tab, locator in self.tabs.items():
             self._require(locator, f"tab '{tab.value} (N)'", role="tab")
-            counts[tab] = int(_TAB[tab].match(clean(locator.inner_text()))[1])  # type: ignore[index]
+            match = _TAB[tab].match(clean(locator.inner_text()))
+            if match is None:
+                raise self._missing(f"tab '{tab.value} (N)'", role="tab")
+            counts[tab] = int(match[1])
         return counts
 
     @verb
@@ -128,10 +131,16 @@ class InboxPage(Screen):
             if not links:
                 raise ElementMissing(self.name, "the thread link under 'Subject'", self.page.url)
             href = links[0]["href"]
-            out.append(ThreadSummary(
-                thread_id=href.rstrip("/").rsplit("/", 1)[-1], subject=row.text("Subject"), po=row.text("PO #"),
-                url=href, tab=tab, message_count=parse_int(row.text("Messages"), what="the message count"),
-            ))
+            out.append(
+                ThreadSummary(
+                    thread_id=href.rstrip("/").rsplit("/", 1)[-1],
+                    subject=row.text("Subject"),
+                    po=row.text("PO #"),
+                    url=href,
+                    tab=tab,
+                    message_count=parse_int(row.text("Messages"), what="the message count"),
+                )
+            )
         return out
 
     @verb
@@ -162,8 +171,8 @@ class ThreadPage(Screen):
 
     name = "Inbox thread"
 
-    def __init__(self, page: Page, thread: ThreadSummary, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.heading = thread.subject  # type: ignore[misc]
+    def __init__(self, page: Page, thread: ThreadSummary, **kwargs: Unpack[Options]) -> None:
+        self.heading = thread.subject
         super().__init__(page, **kwargs)
         self.thread = thread
         self.articles = self.main.get_by_role("article")
@@ -178,28 +187,37 @@ class ThreadPage(Screen):
             sender = (fields.get("From") or {}).get("text", "")
             sent = fields.get("Sent") or {}
             if not sender or not sent:
-                raise ElementMissing(self.name, "fields 'From' and 'Sent' in a message", self.page.url,
-                                     available=list(fields), kind="fields")
-            sent_at = sent.get("datetime") or parse_when(sent["text"], self.tz, what="the message time")
+                raise ElementMissing(
+                    self.name,
+                    "fields 'From' and 'Sent' in a message",
+                    self.page.url,
+                    available=list(fields),
+                    kind="fields",
+                )
+            iso = sent.get("datetime")
+            sent_at = parse_iso(iso, what="the message time") if iso else parse_when(sent["text"], self.tz)
             relay = (fields.get("Relay address") or {}).get("text")
             body = raw["body"] if raw["body"] is not None else ""
             sent_iso = str(sent.get("datetime") or sent["text"])
             attachments = [self._attachment(a, download_attachments) for a in raw["attachments"]]
             to = [clean(a) for a in (fields.get("To") or {}).get("text", "").split(",") if clean(a)]
-            out.append(Message(
-                message_id=synthetic_id(self.thread.thread_id, sender, sent_iso, body),
-                source=MessageSource.INBOX,
-                sent_at=sent_at,
-                sender=sender,
-                sender_name=clean(raw["sender"]) or None,
-                recipients=to,
-                subject=self.thread.subject,
-                role=message_role(sender, self.thread.tab, sender_name=raw["sender"], relay=relay,
-                                  seller_addresses=sellers),
-                body_text=body,
-                attachments=attachments,
-                inbox_tab=self.thread.tab,
-            ))
+            out.append(
+                Message(
+                    message_id=synthetic_id(self.thread.thread_id, sender, sent_iso, body),
+                    source=MessageSource.INBOX,
+                    sent_at=sent_at,
+                    sender=sender,
+                    sender_name=clean(raw["sender"]) or None,
+                    recipients=to,
+                    subject=self.thread.subject,
+                    role=message_role(
+                        sender, self.thread.tab, sender_name=raw["sender"], relay=relay, seller_addresses=sellers
+                    ),
+                    body_text=body,
+                    attachments=attachments,
+                    inbox_tab=self.thread.tab,
+                )
+            )
         return out
 
     @verb
@@ -212,7 +230,9 @@ class ThreadPage(Screen):
         """The bytes of the ``n``-th attachment (1-based, thread order), fetched with the session."""
         links = self.attachment_links()
         if not 1 <= n <= len(links):
-            raise ElementMissing(self.name, f"attachment {n}", self.page.url, available=[f for f, _ in links], kind="attachments")
+            raise ElementMissing(
+                self.name, f"attachment {n}", self.page.url, available=[f for f, _ in links], kind="attachments"
+            )
         with self._translated(f"downloading attachment {n}"):
             response = self.page.request.get(links[n - 1][1])
         if not response.ok:
@@ -228,5 +248,6 @@ class ThreadPage(Screen):
             raise ElementMissing(self.name, f"attachment '{link['filename']}' (HTTP {response.status})", self.page.url)
         data = response.body()
         media = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
-        return Attachment(filename=link["filename"], media_type=media, size=len(data),
-                          sha256=hashlib.sha256(data).hexdigest())
+        return Attachment(
+            filename=link["filename"], media_type=media, size=len(data), sha256=hashlib.sha256(data).hexdigest()
+        )

@@ -7,11 +7,11 @@ hold no secrets beyond the call that uses them.
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Unpack
 
 from playwright.sync_api import Page, expect
 
-from pages.base import Screen, verb
+from pages.base import Options, Screen, verb
 from pages.errors import AccountLocked, LoginFailed, ScreenNotReached
 from pages.shell import Shell
 
@@ -39,10 +39,10 @@ class _AuthScreen(Screen):
 
 class LoginPage(_AuthScreen):
     name = "Sign in"
-    heading: ClassVar[str] = "Sign in to Seller Center"
+    heading = "Sign in to Seller Center"
     path = "/login"
 
-    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
         self.email = page.get_by_role("textbox", name="Email")
         self.password = page.get_by_label("Password", exact=True)
@@ -76,9 +76,9 @@ class LoginPage(_AuthScreen):
 
 class TwoFactorPage(_AuthScreen):
     name = "Two-step verification"
-    heading: ClassVar[str] = "Verify it's you"
+    heading = "Verify it's you"
 
-    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
         self.code = page.get_by_role("textbox", name="6-digit code")
         self.verify_button = page.get_by_role("button", name="Verify", exact=True)

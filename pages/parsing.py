@@ -26,6 +26,7 @@ __all__ = [
     "parse_date",
     "parse_datetime",
     "parse_int",
+    "parse_iso",
     "parse_line_numbers",
     "parse_money",
     "parse_optional_money",
@@ -35,12 +36,13 @@ __all__ = [
     "zone",
 ]
 
-EMPTY = {"", "—", "-", "–", "n/a", "N/A"}
+EMPTY = {"", "\u2014", "-", "\u2013", "n/a", "N/A"}  # em dash, hyphen, en dash
 
-_MONEY = re.compile(r"^(?P<neg>[-−])?\s*\$\s*(?P<num>\d{1,3}(?:,\d{3})*|\d+)(?P<frac>\.\d{1,2})?$")
+_MONEY = re.compile(r"^(?P<neg>[-\u2212])?\s*\$\s*(?P<num>\d{1,3}(?:,\d{3})*|\d+)(?P<frac>\.\d{1,2})?$")
 _MONEY_PARENS = re.compile(r"^\(\s*\$\s*(?P<num>[\d,]+(?:\.\d{1,2})?)\s*\)$")
 _DATETIME = re.compile(
-    r"^(?P<date>[A-Z][a-z]{2} \d{1,2}, \d{4}),? (?P<time>\d{1,2}:\d{2}(?::\d{2})? ?[AP]M) (?P<abbr>[A-Z][A-Za-z0-9+\-]{1,5})$"
+    r"^(?P<date>[A-Z][a-z]{2} \d{1,2}, \d{4}),? "
+    r"(?P<time>\d{1,2}:\d{2}(?::\d{2})? ?[AP]M) (?P<abbr>[A-Z][A-Za-z0-9+\-]{1,5})$"
 )
 
 _TYPES = {
@@ -119,6 +121,17 @@ def parse_datetime(text: str, tz: str | ZoneInfo, *, what: str = "a time") -> da
     raise UnreadableValue(
         what, raw, f"a time in the seller's zone {tzinfo.key} (expected {' or '.join(names)} on that date)"
     )
+
+
+def parse_iso(text: str, *, what: str = "a time") -> datetime:
+    """An ISO 8601 time with an offset (``2026-11-20T21:15:00Z``, a ``time`` element's datetime) -> UTC."""
+    try:
+        value = datetime.fromisoformat(clean(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise UnreadableValue(what, text, "an ISO 8601 time") from None
+    if value.tzinfo is None:
+        raise UnreadableValue(what, text, "an ISO 8601 time with a UTC offset")
+    return value.astimezone(UTC)
 
 
 def parse_date(text: str, *, what: str = "a date") -> date:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Unpack
 
 from playwright.sync_api import Locator, Page, expect
 
 from evidence.models import Layout, Money, RefundDetail, Transaction
-from pages.base import Panel, Screen, verb
+from pages.base import Options, Panel, Screen, verb
 from pages.details import read_breakdown, refund_from_fields
 from pages.dispute_area import BUTTON_PAYMENTS, DisputeArea
 from pages.errors import ElementMissing, OrderNotFound, OrderTooOld, ScreenNotReached
@@ -43,10 +43,10 @@ class PaymentsPage(Screen):
     """``/payments``: tabs "Statements" and "Search Transactions"."""
 
     name = "Payments"
-    heading: ClassVar[str] = "Payments"
+    heading = "Payments"
     path = "/payments"
 
-    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
         self.tabs = page.get_by_role("tablist")
         self.statements_tab = page.get_by_role("tab", name="Statements")
@@ -63,12 +63,14 @@ class SearchTransactionsTab(Screen):
     """``/payments?tab=search``: search by PO # or customer order #."""
 
     name = "Payments > Search Transactions"
-    heading: ClassVar[str] = "Payments"
+    heading = "Payments"
     path = "/payments?tab=search"
 
-    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
-        self.query = page.get_by_label("PO # or customer order #", exact=True)  # a textbox (the mock renders a searchbox)
+        self.query = page.get_by_label(
+            "PO # or customer order #", exact=True
+        )  # a textbox (the mock renders a searchbox)
         self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.results = page.get_by_role("table", name="Search results")
         self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
@@ -82,7 +84,9 @@ class SearchTransactionsTab(Screen):
     @verb
     def search(self, number: str) -> ResultRow:
         """Search one PO / customer order number; its single result row, or a typed error."""
-        self._require(self.query, "textbox 'PO # or customer order #'", role="textbox").fill(number, timeout=self.timeout)
+        self._require(self.query, "textbox 'PO # or customer order #'", role="textbox").fill(
+            number, timeout=self.timeout
+        )
         self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
         self.wait_until_ready()
         return self.result_row(number)
@@ -94,7 +98,9 @@ class SearchTransactionsTab(Screen):
             raise OrderTooOld(number, screen=self.name, url=self.page.url)
         if self.not_found.count() or not self.results.count():
             raise OrderNotFound(number, screen=self.name, url=self.page.url)
-        table = read_table(self.results, caption="Search results", screen=self.name, url=self.page.url, required=RESULT_COLUMNS)
+        table = read_table(
+            self.results, caption="Search results", screen=self.name, url=self.page.url, required=RESULT_COLUMNS
+        )
         rows = [r for r in table.rows if number in (r.text("PO #"), r.text("Customer order #"))]
         if not rows:
             raise OrderNotFound(number, screen=self.name, url=self.page.url)
@@ -120,7 +126,7 @@ class ResultRow(Panel):
 
     name = "Payments > Search Transactions (result row)"
 
-    def __init__(self, root: Locator, table: Table, index: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, root: Locator, table: Table, index: int, **kwargs: Unpack[Options]) -> None:
         super().__init__(root.page, root, **kwargs)
         self._row = table.rows[index]
         self.po = self._row.text("PO #")
@@ -152,13 +158,15 @@ class TransactionHistory(Panel):
 
     name = "Payments > transaction history"
 
-    def __init__(self, page: Page, po: str, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, po: str, **kwargs: Unpack[Options]) -> None:
         self.caption = f"Transactions for PO {po}"
         super().__init__(page, page.get_by_role("table", name=self.caption, exact=True), **kwargs)
         self.po = po
 
     def _table(self) -> Table:
-        return read_table(self.root, caption=self.caption, screen=self.name, url=self.page.url, required=HISTORY_COLUMNS)
+        return read_table(
+            self.root, caption=self.caption, screen=self.name, url=self.page.url, required=HISTORY_COLUMNS
+        )
 
     @verb
     def read(self) -> list[Transaction]:
@@ -168,8 +176,11 @@ class TransactionHistory(Panel):
             ids = [b["tid"] for b in cell.buttons if b.get("tid")]
             if not ids:
                 raise ElementMissing(
-                    self.name, "the amount button (with its transaction id) under NET PAYABLE", self.page.url,
-                    available=[str(b.get("name")) for b in cell.buttons], kind="buttons",
+                    self.name,
+                    "the amount button (with its transaction id) under NET PAYABLE",
+                    self.page.url,
+                    available=[str(b.get("name")) for b in cell.buttons],
+                    kind="buttons",
                 )
             lines = parse_line_numbers(row.text("Line"))
             out.append(
@@ -202,7 +213,7 @@ class TransactionDetailsDialog(Panel):
 
     name = "Transaction details"
 
-    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, page.get_by_role("dialog", name="Transaction details"), **kwargs)
         self.close_button = self.root.get_by_role("button", name="Close", exact=True)
         self.dispute_area = DisputeArea(
@@ -220,8 +231,14 @@ class TransactionDetailsDialog(Panel):
         fields = read_dl(self.root)
         breakdown = read_breakdown(self.root, screen=self.name, url=self.page.url, timeout=self.timeout)
         return refund_from_fields(
-            fields, po=None, breakdown=breakdown, dispute=self.dispute_area.read(),
-            layout=Layout.PAYMENTS_2022, tz=self.tz, screen=self.name, url=self.page.url,
+            fields,
+            po=None,
+            breakdown=breakdown,
+            dispute=self.dispute_area.read(),
+            layout=Layout.PAYMENTS_2022,
+            tz=self.tz,
+            screen=self.name,
+            url=self.page.url,
         )
 
     @verb

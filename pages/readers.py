@@ -16,18 +16,18 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page
 
 from evidence.models import Layout, Order, RefundDetail, ReturnInfo, Transaction, TransactionType
-from pages.base import DEFAULT_TIMEOUT_MS, DEFAULT_TZ
+from pages.base import DEFAULT_TIMEOUT_MS, DEFAULT_TZ, Options
 from pages.errors import ElementMissing, ScreenNotReached
 from pages.payments import PaymentsPage, SearchTransactionsTab, TransactionHistory
 from pages.returns import ReturnDetails, ReturnsDashboard
 from pages.transactions import TransactionsDashboard
 
 __all__ = [
+    "SCREENS",
     "OnScreen",
     "PaymentsReader",
     "RefundReader",
     "ReturnsReader",
-    "SCREENS",
     "TransactionsReader",
     "reader_for",
 ]
@@ -73,7 +73,11 @@ class _Reader:
     layout: Layout
 
     def __init__(
-        self, page: Page, *, tz: str | ZoneInfo = DEFAULT_TZ, timeout: float = DEFAULT_TIMEOUT_MS,
+        self,
+        page: Page,
+        *,
+        tz: str | ZoneInfo = DEFAULT_TZ,
+        timeout: float = DEFAULT_TIMEOUT_MS,
         on_screen: OnScreen | None = None,
     ) -> None:
         self.page = page
@@ -81,7 +85,7 @@ class _Reader:
         self.timeout = timeout
         self.on_screen = on_screen or _ignore
 
-    def _kw(self) -> dict[str, object]:
+    def _kw(self) -> Options:
         return {"tz": self.tz, "timeout": self.timeout}
 
 
@@ -91,7 +95,7 @@ class PaymentsReader(_Reader):
     layout = Layout.PAYMENTS_2022
 
     def _history(self, po: str) -> TransactionHistory:
-        tab = SearchTransactionsTab.open(self.page, **self._kw())  # type: ignore[arg-type]
+        tab = SearchTransactionsTab.open(self.page, **self._kw())
         row = tab.search(po)
         self.on_screen("payments.search-results", self.page)
         history = row.expand()
@@ -118,7 +122,7 @@ class TransactionsReader(_Reader):
     layout = Layout.TRANSACTIONS_2024
 
     def _dashboard(self, po: str) -> tuple[TransactionsDashboard, list[Transaction]]:
-        dashboard = TransactionsDashboard.open(self.page, **self._kw())  # type: ignore[arg-type]
+        dashboard = TransactionsDashboard.open(self.page, **self._kw())
         found = dashboard.search(po)
         self.on_screen("transactions.search-results", self.page)
         return dashboard, found
@@ -157,7 +161,7 @@ class ReturnsReader(_Reader):
     layout = Layout.RETURNS
 
     def _details(self, po: str) -> list[ReturnDetails]:
-        dashboard = ReturnsDashboard.open(self.page, **self._kw())  # type: ignore[arg-type]
+        dashboard = ReturnsDashboard.open(self.page, **self._kw())
         rows = dashboard.search(po)
         self.on_screen("returns.search-results", self.page)
         out = []
@@ -176,21 +180,25 @@ class ReturnsReader(_Reader):
             transaction_id = details.refund_transaction_id()
             if transaction_id is None or info.refund_amount is None:
                 continue
-            out.append(Transaction(
-                transaction_id=transaction_id, po=info.po,
-                type=TransactionType.CUSTOMER_CARE_REFUND if info.channel.value == "CUSTOMER_CARE" else TransactionType.REFUND,
-                description=f"Return {info.rma}" + (f": {info.reason}" if info.reason else ""),
-                posted_at=info.created_at, net_payable=info.refund_amount,
-                line_number=info.line_numbers[0] if len(info.line_numbers) == 1 else None,
-            ))
+            out.append(
+                Transaction(
+                    transaction_id=transaction_id,
+                    po=info.po,
+                    type=TransactionType.CUSTOMER_CARE_REFUND
+                    if info.channel.value == "CUSTOMER_CARE"
+                    else TransactionType.REFUND,
+                    description=f"Return {info.rma}" + (f": {info.reason}" if info.reason else ""),
+                    posted_at=info.created_at,
+                    net_payable=info.refund_amount,
+                    line_number=info.line_numbers[0] if len(info.line_numbers) == 1 else None,
+                )
+            )
         return out
 
     def read_refund(self, po: str, transaction_id: str) -> RefundDetail:
         match = [d for d in self._details(po) if d.refund_transaction_id() == transaction_id]
         if not match:
-            raise ElementMissing(
-                "Returns", f"a return of PO {po} paid by transaction {transaction_id}", self.page.url
-            )
+            raise ElementMissing("Returns", f"a return of PO {po} paid by transaction {transaction_id}", self.page.url)
         info = match[0].read()
         # The Returns screens show no amount breakdown or issue time: read them where they are.
         detail = TransactionsReader(self.page, tz=self.tz, timeout=self.timeout, on_screen=self.on_screen).read_refund(
@@ -198,8 +206,11 @@ class ReturnsReader(_Reader):
         )
         if info.dispute is not None and info.dispute.state is not detail.dispute.state:
             raise ElementMissing(
-                "Returns", f"a dispute state matching the Transactions drawer ({detail.dispute.state.value})",
-                self.page.url, available=[info.dispute.state.value], kind="states",
+                "Returns",
+                f"a dispute state matching the Transactions drawer ({detail.dispute.state.value})",
+                self.page.url,
+                available=[info.dispute.state.value],
+                kind="states",
             )
         return detail.model_copy(update={"layout": Layout.RETURNS, "dispute": info.dispute or detail.dispute})
 
@@ -217,15 +228,16 @@ def reader_for(
 ) -> PaymentsReader | TransactionsReader | ReturnsReader:
     """The reader for ``layout``; with "auto", the Transactions dashboard when the site has one,
     else the 2022 Payments screens."""
-    kw = {"tz": tz, "timeout": timeout, "on_screen": on_screen}
     if layout == "auto":
         try:
             TransactionsDashboard.open(page, tz=tz, timeout=timeout)
-            return TransactionsReader(page, **kw)  # type: ignore[arg-type]
+            return TransactionsReader(page, tz=tz, timeout=timeout, on_screen=on_screen)
         except (ScreenNotReached, ElementMissing):
             PaymentsPage.open(page, tz=tz, timeout=timeout)
-            return PaymentsReader(page, **kw)  # type: ignore[arg-type]
-    classes = {Layout.PAYMENTS_2022: PaymentsReader, Layout.TRANSACTIONS_2024: TransactionsReader,
-               Layout.RETURNS: ReturnsReader}
-    return classes[Layout(layout)](page, **kw)  # type: ignore[arg-type]
-
+            return PaymentsReader(page, tz=tz, timeout=timeout, on_screen=on_screen)
+    classes: dict[Layout, type[PaymentsReader | TransactionsReader | ReturnsReader]] = {
+        Layout.PAYMENTS_2022: PaymentsReader,
+        Layout.TRANSACTIONS_2024: TransactionsReader,
+        Layout.RETURNS: ReturnsReader,
+    }
+    return classes[Layout(layout)](page, tz=tz, timeout=timeout, on_screen=on_screen)

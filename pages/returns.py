@@ -8,18 +8,19 @@ transaction id, amount and dispute area (docs/screens.md, "Returns dashboard").
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Unpack
 
 from playwright.sync_api import Page, expect
 
 from evidence.models import ReturnInfo, TrackingEvent
-from pages.base import Panel, Screen, verb
+from pages.base import Options, Panel, Screen, verb
 from pages.dispute_area import BUTTON_RETURNS, DisputeArea
 from pages.errors import ElementMissing, OrderNotFound, OrderTooOld
 from pages.parsing import (
     EMPTY,
     parse_bool,
     parse_channel,
+    parse_iso,
     parse_line_numbers,
     parse_optional_money,
     parse_refund_channel,
@@ -43,12 +44,14 @@ class ReturnsDashboard(Screen):
     """``/returns``: the table "Returns" (paginated)."""
 
     name = "Returns"
-    heading: ClassVar[str] = "Returns"
+    heading = "Returns"
     path = "/returns"
 
-    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
-        self.query = page.get_by_label("Search by PO, RMA or customer order #", exact=True)  # a textbox (the mock renders a searchbox)
+        self.query = page.get_by_label(
+            "Search by PO, RMA or customer order #", exact=True
+        )  # a textbox (the mock renders a searchbox)
         self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.table = page.get_by_role("table", name="Returns", exact=True)
         self.pagination = Pagination(self.main, timeout=self.timeout)
@@ -63,16 +66,20 @@ class ReturnsDashboard(Screen):
     @verb
     def search(self, number: str) -> list[TableRow]:
         """Search a PO, RMA or customer order number: the matching rows, or a typed error."""
-        self._require(self.query, "textbox 'Search by PO, RMA or customer order #'", role="textbox").fill(number, timeout=self.timeout)
+        self._require(self.query, "textbox 'Search by PO, RMA or customer order #'", role="textbox").fill(
+            number, timeout=self.timeout
+        )
         self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
         self.wait_until_ready()
         if self.too_old.count():
             raise OrderTooOld(number, screen=self.name, url=self.page.url)
         if self.not_found.count():
             raise OrderNotFound(number, screen=self.name, url=self.page.url)
-        rows = []
+        rows: list[TableRow] = []
         while True:
-            rows.extend(r for r in self._rows() if number in (r.text("PO #"), r.text("Customer order #"), r.text("RMA #")))
+            rows.extend(
+                r for r in self._rows() if number in (r.text("PO #"), r.text("Customer order #"), r.text("RMA #"))
+            )
             if not self.pagination.has_next():
                 break
             with self._translated("turning to the next page"):
@@ -98,7 +105,7 @@ class ReturnDetails(Panel):
 
     name = "Returns > return details"
 
-    def __init__(self, page: Page, row: TableRow, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, row: TableRow, **kwargs: Unpack[Options]) -> None:
         self.row = row
         self.rma = row.text("RMA #")
         super().__init__(page, page.get_by_role("region", name=f"Return {self.rma}", exact=True), **kwargs)
@@ -126,15 +133,20 @@ class ReturnDetails(Panel):
             raise ElementMissing(self.name, "field 'Channel'", self.page.url, available=list(fields), kind="fields")
         events = []
         if self.events.count():
-            table = read_table(self.events, caption="Tracking events", screen=self.name, url=self.page.url,
-                               required=EVENT_COLUMNS)
+            table = read_table(
+                self.events, caption="Tracking events", screen=self.name, url=self.page.url, required=EVENT_COLUMNS
+            )
             for r in table.rows:
                 iso = r["Time"].times[0] if r["Time"].times else None
-                events.append(TrackingEvent(
-                    time=iso if iso else parse_when(r.text("Time"), self.tz, what="the tracking time"),
-                    status=r.text("Status"),
-                    location=_opt(r.text("Location")),
-                ))
+                events.append(
+                    TrackingEvent(
+                        time=parse_iso(iso, what="the tracking time")
+                        if iso
+                        else parse_when(r.text("Time"), self.tz, what="the tracking time"),
+                        status=r.text("Status"),
+                        location=_opt(r.text("Location")),
+                    )
+                )
         refund_channel = fields.get("Refund channel")
         keep_it = fields.get("Keep it")
         lines = fields.get("Lines")

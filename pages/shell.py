@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from pages.base import DEFAULT_TIMEOUT_MS, DEFAULT_TZ, _Base, verb
-from pages.errors import ElementMissing, ScreenNotReached, SessionExpired
-
+from pages.base import DEFAULT_TIMEOUT_MS, DEFAULT_TZ, Options, _Base, verb
 from pages.disputes import DisputesDashboard
+from pages.errors import ElementMissing, ScreenNotReached, SessionExpired
 from pages.inbox import InboxPage
 from pages.payments import PaymentsPage
 from pages.returns import ReturnsDashboard
@@ -45,8 +44,10 @@ class Shell(_Base):
         super().__init__(page, tz=tz, timeout=timeout)
         self.nav = page.get_by_role("navigation", name="Main")
         self.analytics = self.nav.get_by_role("button", name="Analytics & Reports")
-        self.payments_link = page.get_by_role("menu").get_by_role("menuitem", name="Payments").or_(
-            page.get_by_role("link", name="Payments", exact=True)
+        self.payments_link = (
+            page.get_by_role("menu")
+            .get_by_role("menuitem", name="Payments")
+            .or_(page.get_by_role("link", name="Payments", exact=True))
         )
         self.transactions_link = self.nav.get_by_role("link", name="Transactions", exact=True)
         self.returns_link = self.nav.get_by_role("link", name="Returns", exact=True)
@@ -57,7 +58,7 @@ class Shell(_Base):
         # CSS: the contract shows the seller name in the header as plain text, with no role or label.
         self.seller = page.locator("header .seller")
 
-    def _scope(self):  # type: ignore[no-untyped-def]
+    def _scope(self) -> Locator:
         return self.nav
 
     def wait_until_ready(self) -> Shell:
@@ -87,13 +88,15 @@ class Shell(_Base):
         """The seller name shown in the header."""
         return " ".join(self._require(self.seller, "the seller name in the header", role="link").inner_text().split())
 
-    def _kw(self) -> dict:  # type: ignore[type-arg]
+    def _kw(self) -> Options:
         return {"tz": self.tz, "timeout": self.timeout}
 
     @verb
     def go_payments(self) -> PaymentsPage:
         self._require(self.analytics, "button 'Analytics & Reports'", scope=self.nav).click(timeout=self.timeout)
-        self._require(self.payments_link.first, "link 'Payments' in the Analytics & Reports menu", role="link").click(timeout=self.timeout)
+        self._require(self.payments_link.first, "link 'Payments' in the Analytics & Reports menu", role="link").click(
+            timeout=self.timeout
+        )
         return PaymentsPage(self.page, **self._kw()).wait_until_ready()
 
     @verb

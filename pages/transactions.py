@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import ClassVar
+from typing import Unpack
 
 from playwright.sync_api import Page, expect
 
 from evidence.models import Layout, Order, RefundDetail, Transaction, TransactionType
-from pages.base import Panel, Screen, verb
+from pages.base import Options, Panel, Screen, verb
 from pages.details import read_breakdown, refund_from_fields
 from pages.dispute_area import BUTTON_TRANSACTIONS, DisputeArea
 from pages.errors import ElementMissing, OrderNotFound, OrderTooOld, ScreenNotReached
@@ -41,12 +41,14 @@ class TransactionsDashboard(Screen):
     """``/transactions``: the table "Transactions", newest first, paginated."""
 
     name = "Transactions"
-    heading: ClassVar[str] = "Transactions"
+    heading = "Transactions"
     path = "/transactions"
 
-    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
-        self.query = page.get_by_label("Search by PO or customer order #", exact=True)  # a textbox (the mock renders a searchbox)
+        self.query = page.get_by_label(
+            "Search by PO or customer order #", exact=True
+        )  # a textbox (the mock renders a searchbox)
         self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.type_filter = page.get_by_role("combobox", name="Transaction type")
         self.table = page.get_by_role("table", name="Transactions", exact=True)
@@ -59,14 +61,17 @@ class TransactionsDashboard(Screen):
     def _rows(self) -> list[TableRow]:
         if not self.table.count():  # wait_until_ready has seen loading finish: the table is there or not
             return []
-        return read_table(self.table, caption="Transactions", screen=self.name, url=self.page.url, required=COLUMNS).rows
+        return read_table(
+            self.table, caption="Transactions", screen=self.name, url=self.page.url, required=COLUMNS
+        ).rows
 
     def _transaction(self, row: TableRow) -> Transaction:
         names = [str(b.get("name")) for b in row["Actions"].buttons]
         ids = [m["id"] for m in (_MORE.match(n) for n in names) if m]
         if not ids:
-            raise ElementMissing(self.name, "button 'More actions for <transaction id>'", self.page.url,
-                                 available=names, kind="buttons")
+            raise ElementMissing(
+                self.name, "button 'More actions for <transaction id>'", self.page.url, available=names, kind="buttons"
+            )
         type_text = row.text("Transaction type")
         return Transaction(
             transaction_id=ids[0],
@@ -102,7 +107,9 @@ class TransactionsDashboard(Screen):
     @verb
     def search(self, number: str) -> list[Transaction]:
         """Search one PO / customer order number: its transactions (every page), or a typed error."""
-        self._require(self.query, "textbox 'Search by PO or customer order #'", role="textbox").fill(number, timeout=self.timeout)
+        self._require(self.query, "textbox 'Search by PO or customer order #'", role="textbox").fill(
+            number, timeout=self.timeout
+        )
         self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
         self.wait_until_ready()
         if self.too_old.count():
@@ -114,7 +121,9 @@ class TransactionsDashboard(Screen):
     @verb
     def filter_type(self, label: str) -> TransactionsDashboard:
         """Pick a "Transaction type" option ("All", "Sale", "Walmart Customer Care refund", ...) and apply it."""
-        self._require(self.type_filter, "combobox 'Transaction type'", role="combobox").select_option(label=label, timeout=self.timeout)
+        self._require(self.type_filter, "combobox 'Transaction type'", role="combobox").select_option(
+            label=label, timeout=self.timeout
+        )
         self._submit(self._require(self.search_button, "button 'Search'"), f"filtering by '{label}'")
         return self.wait_until_ready()
 
@@ -143,7 +152,9 @@ class TransactionsDashboard(Screen):
         more = self.table.get_by_role("button", name=f"More actions for {transaction_id}", exact=True)
         self._require(more, f"button 'More actions for {transaction_id}'", scope=self.table).click(timeout=self.timeout)
         item = self.page.get_by_role("menu").get_by_role("menuitem", name="View details")
-        self._require(item, "menuitem 'View details'", role="menuitem", scope=self.page.locator("body")).click(timeout=self.timeout)
+        self._require(item, "menuitem 'View details'", role="menuitem", scope=self.page.locator("body")).click(
+            timeout=self.timeout
+        )
         return TransactionDrawer(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 
@@ -152,13 +163,17 @@ class TransactionDrawer(Panel):
 
     name = "Transactions > Transaction details"
 
-    def __init__(self, page: Page, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, page.get_by_role("dialog", name="Transaction details"), **kwargs)
         self.order_region = self.root.get_by_role("region", name="Order details")
         self.refund_region = self.root.get_by_role("region", name="Refund details")
         self.close_button = self.root.get_by_role("button", name="Close", exact=True)
         self.dispute_area = DisputeArea(
-            page, self.refund_region, button_name=BUTTON_TRANSACTIONS, screen=self.name, tz=self.tz,
+            page,
+            self.refund_region,
+            button_name=BUTTON_TRANSACTIONS,
+            screen=self.name,
+            tz=self.tz,
             timeout=self.timeout,
         )
 
@@ -175,8 +190,13 @@ class TransactionDrawer(Panel):
         fields = read_dl(self.order_region)
         for term in ("PO #", "Order date"):
             if term not in fields:
-                raise ElementMissing(self.name, f"field '{term}' in 'Order details'", self.page.url,
-                                     available=list(fields), kind="fields")
+                raise ElementMissing(
+                    self.name,
+                    f"field '{term}' in 'Order details'",
+                    self.page.url,
+                    available=list(fields),
+                    kind="fields",
+                )
         co = fields.get("Customer order #")
         customer = fields.get("Customer")
         return Order(
@@ -200,8 +220,14 @@ class TransactionDrawer(Panel):
             fields["Customer order #"] = customer_order
         breakdown = read_breakdown(self.refund_region, screen=self.name, url=self.page.url, timeout=self.timeout)
         return refund_from_fields(
-            fields, po=po.text if po else None, breakdown=breakdown, dispute=self.dispute_area.read(),
-            layout=Layout.TRANSACTIONS_2024, tz=self.tz, screen=self.name, url=self.page.url,
+            fields,
+            po=po.text if po else None,
+            breakdown=breakdown,
+            dispute=self.dispute_area.read(),
+            layout=Layout.TRANSACTIONS_2024,
+            tz=self.tz,
+            screen=self.name,
+            url=self.page.url,
         )
 
     @verb

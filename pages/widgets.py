@@ -88,9 +88,7 @@ class Table:
     rows: list[TableRow]
 
 
-def read_table(
-    table: Locator, *, caption: str, screen: str, url: str, required: Iterable[str] = ()
-) -> Table:
+def read_table(table: Locator, *, caption: str, screen: str, url: str, required: Iterable[str] = ()) -> Table:
     """Read ``table`` (already visible) and check it has every ``required`` column."""
     data = table.evaluate(_TABLE_JS)
     headers = [clean(h) for h in data["headers"]]
@@ -154,7 +152,7 @@ class Pagination:
 
     def go_next(self) -> int:
         """Click "Next page" and wait for the page number to advance; returns the new page."""
-        current, total = self.position()
+        current, _ = self.position()
         self.next_button.click(timeout=self.timeout)
         expect(self.nav).to_contain_text(f"Page {current + 1} of", timeout=self.timeout)
         return current + 1

@@ -61,18 +61,20 @@ def _tuned(scenario: Scenario) -> Scenario:
         except LookupError:
             order, txn = pick_refund(scenario, state)
         raw = next(o for o in data["orders"] if o["po"] == order.po)
-        raw["returns"].append({
-            "rma": f"9{order.po}",
-            "created_at": txn.posted_at.isoformat(),
-            "channel": (txn.channel.value if txn.channel else "CUSTOMER_CARE"),
-            "reason_code": txn.reason_code,
-            "reason": txn.reason,
-            "refund_channel": txn.refund_channel.value if txn.refund_channel else None,
-            "keep_it": txn.keep_it,
-            "line_numbers": txn.line_numbers,
-            "tracking_events": [],
-            "refund_transaction_id": txn.transaction_id,
-        })
+        raw["returns"].append(
+            {
+                "rma": f"9{order.po}",
+                "created_at": txn.posted_at.isoformat(),
+                "channel": (txn.channel.value if txn.channel else "CUSTOMER_CARE"),
+                "reason_code": txn.reason_code,
+                "reason": txn.reason,
+                "refund_channel": txn.refund_channel.value if txn.refund_channel else None,
+                "keep_it": txn.keep_it,
+                "line_numbers": txn.line_numbers,
+                "tracking_events": [],
+                "refund_transaction_id": txn.transaction_id,
+            }
+        )
     return parse_scenario(data)
 
 

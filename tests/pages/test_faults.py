@@ -26,7 +26,9 @@ from pages import (
 from tests.pages.conftest import pick_refund
 
 
-def test_a_session_that_dies_mid_walk_raises_session_expired(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_a_session_that_dies_mid_walk_raises_session_expired(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     order, txn = pick_refund(site.scenario, DisputeState.OPEN)
     site.set_faults(Faults(expire_after_requests=3))
     with pytest.raises(SessionExpired) as caught:
@@ -46,7 +48,9 @@ def test_a_renamed_dispute_button_raises_element_missing_saying_what_changed(
 ) -> None:
     order, txn = pick_refund(site.scenario, DisputeState.OPEN)
     site.set_faults(Faults(layout_drift=True))
-    dialog = _drifted_search(signed_in_page, order.po, kw).result_row(order.po).expand().open_details(txn.transaction_id)
+    dialog = (
+        _drifted_search(signed_in_page, order.po, kw).result_row(order.po).expand().open_details(txn.transaction_id)
+    )
     with pytest.raises(ElementMissing) as caught:
         dialog.read()
     message = str(caught.value)
@@ -55,7 +59,9 @@ def test_a_renamed_dispute_button_raises_element_missing_saying_what_changed(
     assert "layout may have changed" in message
 
 
-def test_a_renamed_search_button_raises_element_missing(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_a_renamed_search_button_raises_element_missing(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     order, _ = pick_refund(site.scenario, DisputeState.OPEN)
     site.set_faults(Faults(layout_drift=True))
     with pytest.raises(ElementMissing, match=r"button 'Search' not found .*'Find'"):
@@ -71,7 +77,9 @@ def test_the_drawer_dispute_button_renamed_is_reported(signed_in_page: Any, site
         drawer.read()
 
 
-def test_net_payable_is_read_by_name_when_the_column_moves(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_net_payable_is_read_by_name_when_the_column_moves(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     order, _ = pick_refund(site.scenario, DisputeState.OPEN)
     site.set_faults(Faults(layout_drift=True))
     row = _drifted_search(signed_in_page, order.po, kw).result_row(order.po)
@@ -112,7 +120,9 @@ def test_a_failed_data_request_inside_a_screen_raises_server_error(
         PaymentsPage.open(signed_in_page, **kw)  # the page loads, its /api/ request gets the 5xx
 
 
-def test_http_429_raises_rate_limited_with_the_retry_after(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_http_429_raises_rate_limited_with_the_retry_after(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     site.set_faults(Faults(rate_limit_every=1, retry_after=7))
     with pytest.raises(RateLimited) as caught:
         PaymentsPage.open(signed_in_page, **kw)
@@ -120,7 +130,9 @@ def test_http_429_raises_rate_limited_with_the_retry_after(signed_in_page: Any, 
     assert caught.value.retry_after == 7
 
 
-def test_failure_snapshot_keeps_screenshot_html_and_url(signed_in_page: Any, site: MockSite, kw: dict[str, Any], tmp_path: Path) -> None:
+def test_failure_snapshot_keeps_screenshot_html_and_url(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any], tmp_path: Path
+) -> None:
     PaymentsPage.open(signed_in_page, **kw)
     snap = snapshot_failure(signed_in_page, tmp_path / "failures", "PO 123/step:refund")
     assert snap.url.endswith("/payments")
@@ -129,7 +141,9 @@ def test_failure_snapshot_keeps_screenshot_html_and_url(signed_in_page: Any, sit
     assert snap.screenshot.parent == tmp_path / "failures"
 
 
-def test_a_dropped_connection_raises_a_transient_connection_lost(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_a_dropped_connection_raises_a_transient_connection_lost(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     site.set_faults(Faults(drop_rate=1.0))
     with pytest.raises(ConnectionLost) as caught:
         PaymentsPage.open(signed_in_page, **kw)

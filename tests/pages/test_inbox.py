@@ -19,7 +19,11 @@ def _shown(thread: ScenarioThread) -> list[Any]:
 def _unread(site: MockSite, tab: InboxTab | None = None) -> int:
     since = site.scenario.clock.now - timedelta(days=15)
     return sum(
-        1 for t in site.scenario.threads if tab is None or t.tab is tab for m in _shown(t) if m.unread and m.sent_at >= since
+        1
+        for t in site.scenario.threads
+        if tab is None or t.tab is tab
+        for m in _shown(t)
+        if m.unread and m.sent_at >= since
     )
 
 
@@ -58,7 +62,9 @@ def test_customer_messages_are_recognised_by_the_relay_address(
     assert Role.CUSTOMER in {m.role for m in messages}
 
 
-def test_attachments_are_listed_hashed_and_downloadable(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_attachments_are_listed_hashed_and_downloadable(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     thread = next(t for t in site.scenario.threads if any(m.attachments for m in _shown(t)))
     attachment = next(a for m in _shown(thread) for a in m.attachments)
     inbox = InboxPage.open(signed_in_page, **kw)
@@ -80,7 +86,9 @@ def test_hostile_html_bodies_arrive_as_inert_text(signed_in_page: Any, site: Moc
     inbox = InboxPage.open(signed_in_page, **kw)
     summary = next(s for s in inbox.threads(thread.tab) if s.thread_id == thread.thread_id)
     messages = inbox.open_thread(summary).read()
-    html = next(m for m in messages if m.sender == next(x.from_address for x in _shown(thread) if x.content_type == "text/html"))
+    html = next(
+        m for m in messages if m.sender == next(x.from_address for x in _shown(thread) if x.content_type == "text/html")
+    )
     assert "<script" not in html.body_text.lower()
     assert html.body_html is None
     assert dialogs == []

@@ -10,14 +10,18 @@ from fixtures.site import MockSite
 from pages import AccountLocked, LoginFailed, LoginPage, PaymentsPage
 
 
-def test_sign_in_with_password_and_code_reaches_the_signed_in_shell(page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_sign_in_with_password_and_code_reaches_the_signed_in_shell(
+    page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     seller = site.scenario.seller
     shell = LoginPage.open(page, **kw).sign_in(seller.login_email, seller.password).verify(site.current_totp())
     assert shell.seller_name() == seller.name
     assert shell.go_payments().open_search().query.is_visible()
 
 
-def test_a_wrong_password_raises_login_failed_with_the_site_message(page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_a_wrong_password_raises_login_failed_with_the_site_message(
+    page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     with pytest.raises(LoginFailed, match="Incorrect email or password") as caught:
         LoginPage.open(page, **kw).sign_in(site.scenario.seller.login_email, "not-the-password")
     assert not isinstance(caught.value, AccountLocked)

@@ -28,7 +28,7 @@ CHICAGO = "America/Chicago"
 
 @pytest.mark.parametrize(
     ("text", "amount"),
-    [("$1,234.56", "1234.56"), ("-$12.00", "-12.00"), ("−$0.50", "-0.50"), ("($7.25)", "-7.25"), ("$0", "0.00")],
+    [("$1,234.56", "1234.56"), ("-$12.00", "-12.00"), ("\u2212$0.50", "-0.50"), ("($7.25)", "-7.25"), ("$0", "0.00")],
 )
 def test_money_is_read_exactly_with_its_sign(text: str, amount: str) -> None:
     money = parse_money(text)

@@ -13,7 +13,11 @@ from fixtures.site.disputes import DisputeBook, window_end
 from pages import NotARefund, PaymentsReader, ReturnsReader, TransactionsReader, reader_for
 from tests.pages.conftest import STATES, pick_refund
 
-READERS = {Layout.PAYMENTS_2022: PaymentsReader, Layout.TRANSACTIONS_2024: TransactionsReader, Layout.RETURNS: ReturnsReader}
+READERS = {
+    Layout.PAYMENTS_2022: PaymentsReader,
+    Layout.TRANSACTIONS_2024: TransactionsReader,
+    Layout.RETURNS: ReturnsReader,
+}
 
 
 def minute(value: datetime) -> datetime:
@@ -94,7 +98,9 @@ def test_transactions_reader_reads_order_facts_from_the_drawer(
     assert facts.order_date == minute(order.order_date)
 
 
-def test_returns_reader_reads_the_return_with_its_tracking(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_returns_reader_reads_the_return_with_its_tracking(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     order = next(o for o in site.scenario.orders if any(r.tracking_events for r in o.returns))
     expected = next(r for r in order.returns if r.tracking_events)
     returns = ReturnsReader(signed_in_page, **kw).read_returns(order.po)
@@ -102,12 +108,16 @@ def test_returns_reader_reads_the_return_with_its_tracking(signed_in_page: Any, 
     assert got.po == order.po
     assert got.channel is expected.channel
     assert got.keep_it is expected.keep_it
-    assert [e.status for e in got.tracking_events] == [e.status for e in sorted(expected.tracking_events, key=lambda e: e.time)]
+    assert [e.status for e in got.tracking_events] == [
+        e.status for e in sorted(expected.tracking_events, key=lambda e: e.time)
+    ]
     assert got.tracking_events[0].time == min(e.time for e in expected.tracking_events)
     assert got.dispute is not None
 
 
-def test_returns_reader_lists_the_refunds_paid_for_returns(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_returns_reader_lists_the_refunds_paid_for_returns(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     order, txn = pick_refund(site.scenario, DisputeState.OPEN, with_return=True)
     listed = ReturnsReader(signed_in_page, **kw).list_transactions(order.po)
     got = next(t for t in listed if t.transaction_id == txn.transaction_id)
@@ -117,14 +127,18 @@ def test_returns_reader_lists_the_refunds_paid_for_returns(signed_in_page: Any, 
     )
 
 
-def test_reading_a_sale_as_a_refund_says_it_is_not_a_refund(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_reading_a_sale_as_a_refund_says_it_is_not_a_refund(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     order, _ = pick_refund(site.scenario, DisputeState.OPEN)
     sale = next(t for t in order.transactions if t.type is TransactionType.SALE)
     with pytest.raises(NotARefund, match="not a refund"):
         PaymentsReader(signed_in_page, **kw).read_refund(order.po, sale.transaction_id)
 
 
-def test_auto_layout_picks_the_transactions_dashboard_when_the_site_has_it(signed_in_page: Any, kw: dict[str, Any]) -> None:
+def test_auto_layout_picks_the_transactions_dashboard_when_the_site_has_it(
+    signed_in_page: Any, kw: dict[str, Any]
+) -> None:
     reader = reader_for(signed_in_page, "auto", **kw)
     assert reader.layout is Layout.TRANSACTIONS_2024
     assert reader_for(signed_in_page, Layout.PAYMENTS_2022, **kw).layout is Layout.PAYMENTS_2022

@@ -41,7 +41,9 @@ def test_an_order_older_than_90_days_raises_order_too_old(
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS), ids=lambda v: v.value)
-def test_an_unknown_po_raises_order_not_found(signed_in_page: Any, site: MockSite, kw: dict[str, Any], layout: Layout) -> None:
+def test_an_unknown_po_raises_order_not_found(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any], layout: Layout
+) -> None:
     unknown = "1" * 13
     assert site.scenario.order(unknown) is None
     with pytest.raises(OrderNotFound, match=unknown):
@@ -49,7 +51,11 @@ def test_an_unknown_po_raises_order_not_found(signed_in_page: Any, site: MockSit
 
 
 def test_search_by_customer_order_number_finds_the_po(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
-    order = next(o for o in site.scenario.orders if o.transactions and "sale_only" in o.tags and "older_than_90_days" not in o.tags)
+    order = next(
+        o
+        for o in site.scenario.orders
+        if o.transactions and "sale_only" in o.tags and "older_than_90_days" not in o.tags
+    )
     row = SearchTransactionsTab.open(signed_in_page, **kw).search(order.customer_order_number)
     summary = row.read()
     assert summary.po == order.po
@@ -57,7 +63,9 @@ def test_search_by_customer_order_number_finds_the_po(signed_in_page: Any, site:
     assert summary.items == sum(line.quantity for line in order.lines)
 
 
-def test_disputes_dashboard_reads_every_case_across_pages(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_disputes_dashboard_reads_every_case_across_pages(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     expected = site.scenario.disputes
     assert len(expected) > PAGE_SIZE  # the list must span pages for this test to mean anything
     dashboard = DisputesDashboard.open(signed_in_page, **kw)
@@ -70,7 +78,9 @@ def test_disputes_dashboard_reads_every_case_across_pages(signed_in_page: Any, s
     assert [c.submitted_at for c in cases] == sorted((c.submitted_at for c in cases), reverse=True)
 
 
-def test_disputes_dashboard_search_by_po_finds_its_case(signed_in_page: Any, site: MockSite, kw: dict[str, Any]) -> None:
+def test_disputes_dashboard_search_by_po_finds_its_case(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
     dispute = site.scenario.disputes[-1]
     found = DisputesDashboard.open(signed_in_page, **kw).search(dispute.po)
     assert [c.case_id for c in found] == [dispute.case_id]
@@ -108,14 +118,19 @@ def test_scan_refunds_walks_pages_newest_first_and_stops_at_since(
     scenario = site.scenario
     horizon = scenario.clock.now - timedelta(days=scenario.site.search_horizon_days)
     visible = [
-        (o, t) for o in scenario.orders if o.order_date >= horizon for t in o.transactions
+        (o, t)
+        for o in scenario.orders
+        if o.order_date >= horizon
+        for t in o.transactions
         if t.type is TransactionType.CUSTOMER_CARE_REFUND
     ]
     times = sorted((t.posted_at for _, t in visible), reverse=True)
     since = times[2 * PAGE_SIZE + 1]  # deep enough to need the third page, short of the end
     expected = [t for _, t in visible if t.posted_at.replace(second=0, microsecond=0) >= since.replace(second=0)]
 
-    scanned = list(TransactionsDashboard.open(signed_in_page, **kw).scan_refunds(since.replace(second=0, microsecond=0)))
+    scanned = list(
+        TransactionsDashboard.open(signed_in_page, **kw).scan_refunds(since.replace(second=0, microsecond=0))
+    )
 
     assert sorted(t.transaction_id for t in scanned) == sorted(t.transaction_id for t in expected)
     assert all(t.type is TransactionType.CUSTOMER_CARE_REFUND for t in scanned)

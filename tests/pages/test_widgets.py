@@ -31,7 +31,10 @@ def _table(page: Any, headers: list[str]) -> Any:
 def test_cells_are_read_by_header_name_whatever_the_column_order(page: Any) -> None:
     table = read_table(
         _table(page, ["Date", "NET PAYABLE", "Transaction type"]),
-        caption="t", screen="Payments", url="u", required=["NET PAYABLE", "Date"],
+        caption="t",
+        screen="Payments",
+        url="u",
+        required=["NET PAYABLE", "Date"],
     )
     assert len(table.rows) == 1  # the full-width expansion row is not data
     assert table.rows[0].text("NET PAYABLE") == "-$42.17"
@@ -42,7 +45,10 @@ def test_a_renamed_column_raises_element_missing_listing_the_columns_there_are(p
     with pytest.raises(ElementMissing) as caught:
         read_table(
             _table(page, ["Date", "Net amount", "Transaction type"]),
-            caption="Transactions for PO 1", screen="Payments", url="http://x/payments", required=["NET PAYABLE"],
+            caption="Transactions for PO 1",
+            screen="Payments",
+            url="http://x/payments",
+            required=["NET PAYABLE"],
         )
     message = str(caught.value)
     assert "column 'NET PAYABLE' in table 'Transactions for PO 1' not found on Payments" in message
@@ -69,7 +75,9 @@ def test_a_list_without_pagination_is_one_page(page: Any) -> None:
 
 def _area(page: Any, html: str) -> DisputeArea:
     page.set_content(f"<main><section aria-label='Dispute'>{html}</section></main>")
-    return DisputeArea(page, page.locator("main"), button_name=BUTTON_PAYMENTS, screen="Transaction details", timeout=1500)
+    return DisputeArea(
+        page, page.locator("main"), button_name=BUTTON_PAYMENTS, screen="Transaction details", timeout=1500
+    )
 
 
 def test_dispute_area_reads_an_open_window_in_the_seller_zone(page: Any) -> None:

@@ -1,7 +1,8 @@
 """``collector demo``: the whole job on the embedded mock Seller Center, offline.
 
 Starts ``MockSite`` with the default scenario on a free port, signs in headless with the
-scenario's credentials and TOTP secret, collects every Customer Care refund the Payments /
+scenario's credentials and TOTP secret, exports the scenario's mailbox as .eml files (merged
+with the Inbox messages, as a seller's own mail would be), collects every Customer Care refund the Payments /
 Transactions search can still show (orders inside the 90-day horizon), writes the bundles and
 the index, and returns the rows of the summary table.
 
@@ -47,9 +48,18 @@ def demo_pos(scenario: Scenario) -> list[str]:
     ]
 
 
-def demo_settings(scenario: Scenario, url: str, data_dir: Path, concurrency: int) -> CollectorSettings:
+def seller_addresses(scenario: Scenario) -> list[str]:
+    """The addresses the seller writes from in the scenario's threads (role ``seller``)."""
+    return sorted({m.from_address for t in scenario.threads for m in t.messages if m.role.value == "seller"})
+
+
+def demo_settings(
+    scenario: Scenario, url: str, data_dir: Path, concurrency: int, mail_folder: Path | None = None
+) -> CollectorSettings:
     seller = scenario.seller
     return load_settings(
+        mail_folders=[mail_folder] if mail_folder else [],
+        seller_addresses=seller_addresses(scenario),
         base_url=url,
         data_dir=data_dir,
         email=seller.login_email,
@@ -106,7 +116,13 @@ def run_demo(
     site = MockSite(scenario)
     try:
         url = site.start()
-        settings = demo_settings(scenario, url, data_dir, concurrency)
+        # The seller's mailbox, as a folder of .eml: merged with the Inbox (replies sent from a
+        # mail client exist only there).
+        from fixtures.mailbox import write_eml_folder
+
+        mail_folder = data_dir / "mailbox"
+        write_eml_folder(scenario, mail_folder)
+        settings = demo_settings(scenario, url, data_dir, concurrency, mail_folder)
         batch = InputBatch(pos=demo_pos(scenario), source="demo scenario")
         result = run_job(
             settings,

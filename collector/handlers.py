@@ -155,7 +155,7 @@ class Handler:
         on_bytes: Callable[[int], None] | None = None,
         stop_event: threading.Event | None = None,
         seller_addresses: list[str] | None = None,
-        inbox_cache: dict[str, Any] | None = None,
+        worker_cache: dict[str, Any] | None = None,
     ) -> None:
         self.page = page
         self.layout = layout
@@ -167,7 +167,7 @@ class Handler:
         self.on_bytes = on_bytes
         self.stop_event = stop_event
         self.seller_addresses = seller_addresses or []
-        self.inbox_cache: dict[str, Any] = inbox_cache if inbox_cache is not None else {}
+        self.worker_cache: dict[str, Any] = worker_cache if worker_cache is not None else {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -189,7 +189,10 @@ class Handler:
         from pages.readers import reader_for
 
         recorder = ScreenRecorder(self.on_bytes)
-        reader = self._step("open", lambda: reader_for(self.page, self.layout, on_screen=recorder, **self._kw()))  # type: ignore[arg-type]
+        # "auto" costs a navigation to find out which screens the site has: once per worker.
+        layout = self.worker_cache.get("layout", self.layout)
+        reader = self._step("open", lambda: reader_for(self.page, layout, on_screen=recorder, **self._kw()))  # type: ignore[arg-type]
+        self.worker_cache["layout"] = reader.layout.value
         transactions = self._step("transactions", lambda: reader.list_transactions(po))
         cc_ids = [t.transaction_id for t in transactions if t.type == TransactionType.CUSTOMER_CARE_REFUND]
         todo = [t for t in cc_ids if not is_written(t)]
@@ -258,7 +261,7 @@ class Handler:
         """
         from pages.inbox import InboxPage
 
-        cache = self.inbox_cache
+        cache = self.worker_cache
         now = time.monotonic()
         if cache.get("at") is None or now - cache["at"] > INBOX_INDEX_TTL_S:
 

@@ -81,9 +81,9 @@ class Pipeline:
 
     def merge_email(self, capture: RefundCapture) -> tuple[list[Thread], list[ReplyCheck], list[tuple[str, bytes]]]:
         """Threads, reply checks and raw e-mails (bundle path, bytes) for the refund's order."""
-        from evidence.email import merge as email_merge  # noqa: F401 - presence check below
+        from evidence.email.merge import collect_for_order
 
-        return email_merge.collect_for_order(  # type: ignore[attr-defined]
+        return collect_for_order(
             po=capture.po,
             order=capture.order,
             inbox=capture.inbox_messages,
@@ -94,7 +94,7 @@ class Pipeline:
     def _email(self, capture: RefundCapture) -> tuple[list[Thread], list[ReplyCheck], list[tuple[str, bytes]]]:
         try:
             return self.merge_email(capture)
-        except (ImportError, AttributeError):
+        except ImportError:  # pragma: no cover - evidence.email without its merge step
             # Mailbox merging is not available: the Inbox messages alone, as one thread.
             from evidence.email import compute_reply_checks
 

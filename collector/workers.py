@@ -65,7 +65,7 @@ class Worker(threading.Thread):
         self.number = number
         self.job = job
         self.error: BaseException | None = None
-        self.inbox_cache: dict[str, object] = {}  # this worker's Inbox thread index (handlers.py)
+        self.worker_cache: dict[str, object] = {}  # per worker: Inbox thread index, detected layout (handlers.py)
 
     def run(self) -> None:
         bind_job(self.job.job_id, worker=self.number)
@@ -115,7 +115,7 @@ class Worker(threading.Thread):
                 on_bytes=None,
                 stop_event=job.stop_event,
                 seller_addresses=job.settings.seller_addresses,
-                inbox_cache=self.inbox_cache,
+                worker_cache=self.worker_cache,
             )
             try:
                 outcome = handler.capture_order(po, is_written=lambda txn: job.walker.is_written(po, txn))

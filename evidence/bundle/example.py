@@ -168,7 +168,7 @@ def example_case(customer_body: str = "Hi, my package never arrived. Where is it
 
 def example_assessment(verdict: Verdict = Verdict.READY_TO_FILE, assessed_at: datetime = FIXED_NOW) -> Assessment:
     return Assessment(
-        policy_id="2024-11-08",
+        policy_id="walmart-cc-2024-11",
         assessed_at=assessed_at,
         deadline=datetime(2026, 11, 21, 16, 40, tzinfo=UTC),
         deadline_basis="48 hours from refund issuance 2026-11-19 16:40 UTC",
@@ -218,7 +218,7 @@ def example_context() -> BundleContext:
         playwright_version="1.45.0",
         browser_version="Chromium 126.0",
         job_id="job-20261120-0001",
-        policy_id="2024-11-08",
+        policy_id="walmart-cc-2024-11",
     )
 
 

@@ -13,7 +13,7 @@ Usage from the collector's pipeline::
          Artifact("emails/0001.eml", raw_eml_bytes)],
         BundleContext(tool_version="0.1.0", operator="ops@example.com", job_id="job-42",
                       playwright_version="1.45.0", browser_version="Chromium 126",
-                      policy_id="2024-11-08", signing_key=None),
+                      policy_id="walmart-cc-2024-11", signing_key=None),
         clock=lambda: datetime.now(UTC),  # inject a fixed clock in tests: byte-identical bundles
     )
     ref.path, ref.name, ref.version, ref.manifest_sha256

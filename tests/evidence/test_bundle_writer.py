@@ -67,7 +67,7 @@ def test_bundle_has_the_documented_layout_and_every_file_is_listed(tmp_path: Pat
     assert (manifest["operator"], manifest["job_id"], manifest["policy_id"]) == (
         "ops@example-seller.com",
         "job-20261120-0001",
-        "2024-11-08",
+        "walmart-cc-2024-11",
     )
     assert manifest["source_urls"] == ["https://seller.walmart.com/transactions?po=4342076435326"]
 

@@ -9,6 +9,9 @@ inbound message that needs an answer, finds the first LATER HUMAN message from t
 * window = ``complaint_window`` (1 hour) for BBB / Attorney General complaints
   (``Message.complaint``), else ``reply_window`` (48 hours). Calendar hours: weekends, holidays
   and days off count, as the customer-care requirements say.
+* "later" is strictly later; a seller message with the same timestamp counts only when it
+  answers the inbound message by its headers (``In-Reply-To`` / ``References``) or is automatic,
+  because screens and some mailers keep whole minutes and an auto-reply is instant.
 * automatic seller messages (out-of-office, vacation, autoresponders, system notices) sent after
   the inbound message and before the human reply (or, with no human reply, before the window
   closed) are listed in ``automatic_reply_ids``; they never count as the reply. Read receipts
@@ -39,6 +42,15 @@ def needs_reply(message: Message) -> bool:
     return message.role in INBOUND_ROLES and not message.automatic
 
 
+def _after(candidate: Message, inbound: Message) -> bool:
+    """Sent after ``inbound``. Same timestamp (screens and some mailers show whole minutes): only
+    when it answers ``inbound`` by its headers, or is automatic (an auto-reply is instant)."""
+    if candidate.sent_at != inbound.sent_at:
+        return candidate.sent_at > inbound.sent_at
+    answers = candidate.in_reply_to == inbound.message_id or inbound.message_id in candidate.references
+    return answers or candidate.automatic
+
+
 def _hours(delta: timedelta) -> float:
     return round(delta.total_seconds() / 3600, 4)
 
@@ -63,7 +75,7 @@ def compute_reply_checks(
             continue
         window = complaint_window if inbound.complaint else reply_window
         due = inbound.sent_at + window
-        later = [m for m in seller if m.sent_at > inbound.sent_at]
+        later = [m for m in seller if _after(m, inbound)]
         reply = next((m for m in later if not m.automatic), None)
         cutoff = reply.sent_at if reply is not None else due
         automatic_ids = [

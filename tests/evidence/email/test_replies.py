@@ -105,3 +105,21 @@ def test_only_human_customer_and_customer_care_messages_need_a_reply(make_messag
 def test_naive_now_is_rejected(make_message: MessageFactory) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         compute_reply_checks([make_message(Role.CUSTOMER, 0)], now=T0.replace(tzinfo=None))
+
+
+def test_instant_auto_reply_with_the_same_timestamp_is_listed(make_message: MessageFactory) -> None:
+    # Minute-precision times: the out-of-office carries the customer's minute.
+    ask = make_message(Role.CUSTOMER, 0, message_id="ask")
+    ooo = make_message(Role.SELLER, 0, kind=MessageKind.OUT_OF_OFFICE, message_id="ooo")
+    [check] = compute_reply_checks([ask, ooo], now=T0 + timedelta(days=3))
+    assert check.status is ReplyStatus.AUTOMATIC_ONLY and check.automatic_reply_ids == ["ooo"]
+
+
+def test_same_timestamp_human_message_counts_only_when_it_answers(make_message: MessageFactory) -> None:
+    ask = make_message(Role.CUSTOMER, 0, message_id="ask")
+    crossing = make_message(Role.SELLER, 0, message_id="crossing")
+    [check] = compute_reply_checks([ask, crossing], now=T0 + timedelta(days=3))
+    assert check.status is ReplyStatus.UNANSWERED
+    answer = make_message(Role.SELLER, 0, message_id="answer", in_reply_to="ask")
+    [check] = compute_reply_checks([ask, answer], now=T0 + timedelta(days=3))
+    assert check.status is ReplyStatus.ON_TIME and check.latency_hours == 0

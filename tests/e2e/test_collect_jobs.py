@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from collector.inputs import InputBatch
 from collector.jobs import JobRequest, run_job
 from collector.progress import PlainProgress
+from evidence.models import TransactionType
 from fixtures.site import Faults, MockSite
 from tests.e2e.conftest import (
     assert_every_refund_once,
@@ -143,3 +145,19 @@ def test_an_order_older_than_90_days_fails_with_a_reason_and_a_snapshot(site: Mo
     assert failure.po == old and "90" in failure.reason
     assert failure.snapshot is not None and Path(failure.snapshot).is_file()
     assert result.report.orders["written"] == 1
+
+
+def test_scan_since_collects_the_customer_care_refunds_issued_since_then(site: MockSite, tmp_path: Path, data_dir: Path) -> None:
+    since = site.scenario.clock.now - timedelta(hours=6)
+    recent = {
+        o.po
+        for o in site.scenario.orders
+        for t in o.transactions
+        if t.type == TransactionType.CUSTOMER_CARE_REFUND and t.posted_at >= since
+    }
+    result = run_job(settings_for(site, data_dir, concurrency=2),
+                     JobRequest(scan_since=since.isoformat()), tmp_path / "out",
+                     progress=PlainProgress(open(os.devnull, "w")))
+    assert result.exit_code == 0, result.report.failures
+    assert {o for o in recent} == {r.po for r in result.report.refunds}
+    assert_every_refund_once(tmp_path / "out" / "bundles", expected_refunds(site.scenario, recent))

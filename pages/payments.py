@@ -36,6 +36,7 @@ __all__ = [
 RESULT_COLUMNS = ("PO #", "Customer order #", "Order date", "Items", "NET PAYABLE")
 HISTORY_COLUMNS = ("Date", "Transaction type", "Description", "Line", "NET PAYABLE")
 NOT_FOUND = re.compile(r"No results found for")
+_ARROW = re.compile(r"^Show transactions for PO (\d+)$")  # no named group: Playwright runs it in JS
 TOO_OLD = re.compile(r"is older than \d+ days")
 
 
@@ -107,7 +108,7 @@ class SearchTransactionsTab(Screen):
         po = rows[0].text("PO #")
         arrow = self.page.get_by_role("button", name=f"Show transactions for PO {po}", exact=True)
         root = self.results.get_by_role("row").filter(has=arrow)
-        return ResultRow(root, table, rows[0].index, tz=self.tz, timeout=self.timeout)
+        return ResultRow(root, tz=self.tz, timeout=self.timeout)
 
 
 @dataclass(frozen=True)
@@ -126,30 +127,47 @@ class ResultRow(Panel):
 
     name = "Payments > Search Transactions (result row)"
 
-    def __init__(self, root: Locator, table: Table, index: int, **kwargs: Unpack[Options]) -> None:
+    def __init__(self, root: Locator, **kwargs: Unpack[Options]) -> None:
         super().__init__(root.page, root, **kwargs)
-        self._row = table.rows[index]
-        self.po = self._row.text("PO #")
-        self.arrow = root.get_by_role("button", name=f"Show transactions for PO {self.po}", exact=True)
+        self.arrow = root.get_by_role("button", name=_ARROW)
+        # XPath: the row's own table, whose header names say which cell is which.
+        self.table = root.locator("xpath=ancestor::table[1]")
+
+    @property
+    def po(self) -> str:
+        """The PO # named by the row's arrow button ("Show transactions for PO <po>")."""
+        arrow = self._require(self.arrow, "button 'Show transactions for PO <po>'", scope=self.root)
+        match = _ARROW.match(" ".join(arrow.inner_text().split()))
+        if match is None:  # pragma: no cover - the locator matched the same pattern
+            raise self._missing("button 'Show transactions for PO <po>'", scope=self.root)
+        return match[1]
 
     @verb
     def read(self) -> OrderSummary:
-        co = self._row.text("Customer order #")
+        po = self.po
+        table = read_table(
+            self.table, caption="Search results", screen=self.name, url=self.page.url, required=RESULT_COLUMNS
+        )
+        row = next((r for r in table.rows if r.text("PO #") == po), None)
+        if row is None:
+            raise self._missing(f"the row of PO {po}", role="row", scope=self.table)
+        co = row.text("Customer order #")
         return OrderSummary(
-            po=self.po,
+            po=po,
             customer_order_number=None if co in EMPTY else co,
-            order_date=parse_when(self._row.text("Order date"), self.tz, what="the order date"),
-            items=parse_int(self._row.text("Items"), what="the item count"),
-            net_payable=parse_money(self._row.text("NET PAYABLE"), what="NET PAYABLE"),
+            order_date=parse_when(row.text("Order date"), self.tz, what="the order date"),
+            items=parse_int(row.text("Items"), what="the item count"),
+            net_payable=parse_money(row.text("NET PAYABLE"), what="NET PAYABLE"),
         )
 
     @verb
     def expand(self) -> TransactionHistory:
         """Click the arrow at the far right; the order's transactions appear below the row."""
-        arrow = self._require(self.arrow, f"button 'Show transactions for PO {self.po}'", scope=self.root)
+        po = self.po
+        arrow = self._require(self.arrow, f"button 'Show transactions for PO {po}'", scope=self.root)
         if arrow.get_attribute("aria-expanded") != "true":  # a second click would fold it away again
             arrow.click(timeout=self.timeout)
-        history = TransactionHistory(self.page, self.po, tz=self.tz, timeout=self.timeout)
+        history = TransactionHistory(self.page, po, tz=self.tz, timeout=self.timeout)
         return history.wait_until_ready()
 
 

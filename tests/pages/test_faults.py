@@ -12,7 +12,9 @@ from fixtures.site import Faults, MockSite
 from fixtures.site.faults import FaultInjector, Outcome
 from pages import (
     ConnectionLost,
+    DisputesDashboard,
     ElementMissing,
+    InboxPage,
     LoginPage,
     PaymentsPage,
     PaymentsReader,
@@ -21,6 +23,7 @@ from pages import (
     ServerError,
     SessionExpired,
     TransactionsDashboard,
+    session_expired,
     snapshot_failure,
 )
 from tests.pages.conftest import pick_refund
@@ -148,3 +151,13 @@ def test_a_dropped_connection_raises_a_transient_connection_lost(
     with pytest.raises(ConnectionLost) as caught:
         PaymentsPage.open(signed_in_page, **kw)
     assert caught.value.transient
+
+
+def test_an_idle_session_is_reported_as_expired_on_the_next_screen(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
+    InboxPage.open(signed_in_page, **kw)
+    site.advance_wall_clock(site.scenario.site.session_idle_minutes + 1)
+    with pytest.raises(SessionExpired):
+        DisputesDashboard.open(signed_in_page, **kw)
+    assert session_expired(signed_in_page)

@@ -7,8 +7,9 @@ output folder, and reports:
 - orders/min: orders written / the job's own duration (``report.json`` ``duration_s``: from the
   first worker start to the index; excludes Python start-up and the session check), and the
   same over the wall-clock time of the whole command;
-- peak RSS of the process tree (the collector and every Chromium process under it), sampled
-  from /proc every 100 ms (Linux only).
+- peak memory of the process tree (the collector and every Chromium process under it), sampled
+  from /proc/<pid>/smaps_rollup every 100 ms (Linux only): the RSS sum (overstates: shared
+  pages count once per process) and the PSS sum (shared pages split between their users).
 
 Usage::
 
@@ -57,35 +58,44 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants (bytes)."""
-    total, todo, seen = 0, [root], set()
+def tree_memory_bytes(root: int) -> tuple[int, int]:
+    """(RSS, PSS) of ``root`` and all its descendants, in bytes.
+
+    RSS summed over processes counts shared pages (Chromium's libraries, shared memory) once per
+    process, so it overstates; PSS splits each shared page between the processes sharing it, so
+    the sum is what the tree really holds. Both are reported.
+    """
+    rss = pss = 0
+    todo, seen = [root], set()
     while todo:
         pid = todo.pop()
         if pid in seen:
             continue
         seen.add(pid)
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-                    break
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1]) * 1024
         except OSError:
             continue
         todo.extend(_children(pid))
-    return total
+    return rss, pss
 
 
 class PeakSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
-        self.peak = 0
+        self.peak_rss = 0
+        self.peak_pss = 0
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            rss, pss = tree_memory_bytes(self.pid)
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             self.done.wait(0.1)
 
 
@@ -131,7 +141,8 @@ def run(concurrency: int, pos: list[str], env: dict[str, str], work: Path) -> di
         "wall_s": round(wall, 1),
         "orders_per_min": round(written / report["duration_s"] * 60, 1),
         "orders_per_min_wall": round(written / wall * 60, 1),
-        "peak_rss_mib": round(sampler.peak / 1024 / 1024),
+        "peak_rss_mib": round(sampler.peak_rss / 1024 / 1024),
+        "peak_pss_mib": round(sampler.peak_pss / 1024 / 1024),
         "retries": report["retries_by_reason"],
     }
 
@@ -180,11 +191,11 @@ def main() -> None:
     }
     print()
     print(f"{result['date']} - {result['machine']}; mock latency {ns.latency_ms} ms; {len(pos)} orders")
-    print("| concurrency | orders/min (job) | orders/min (wall) | job s | wall s | peak RSS (MiB) | retries |")
-    print("|---:|---:|---:|---:|---:|---:|---|")
+    print("| concurrency | orders/min (job) | orders/min (wall) | job s | wall s | peak RSS sum (MiB) | peak PSS (MiB) | retries |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
         print(f"| {r['concurrency']} | {r['orders_per_min']} | {r['orders_per_min_wall']} | {r['job_s']} | "
-              f"{r['wall_s']} | {r['peak_rss_mib']} | {r['retries'] or '-'} |")
+              f"{r['wall_s']} | {r['peak_rss_mib']} | {r['peak_pss_mib']} | {r['retries'] or '-'} |")
     if ns.json:
         ns.json.write_text(json.dumps(result, indent=2) + "\n")
 

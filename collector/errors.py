@@ -1,10 +1,19 @@
-"""The collector's errors: one root, each carrying the exit code the CLI uses for it.
+"""The collector's errors: one root, each carrying the exit code the CLI uses for it, and the
+helper that renders them on the command line (one line on stderr, never a traceback).
 
 Page-object errors (``pages.errors``) stay theirs; the collector only reads their ``transient``
 marker (see ``collector.retry``). These are the errors of the job itself.
 """
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from collector.browser import BrowserNotFound
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -55,3 +64,23 @@ class LoginError(CollectorError):
     """Signing in failed (wrong credentials, locked account, 2FA refused)."""
 
     exit_code = EXIT_USAGE
+
+
+# --------------------------------------------------------------------------- on the command line
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print ``error: <message>`` on stderr; return the ``typer.Exit`` to raise."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def operator_errors() -> Iterator[None]:
+    """Render the collector's errors (and a missing browser) as one line and the right exit code."""
+    try:
+        yield
+    except CollectorError as exc:
+        raise fail(str(exc), exc.exit_code) from None
+    except BrowserNotFound as exc:
+        raise fail(str(exc), EXIT_USAGE) from None

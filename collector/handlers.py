@@ -29,9 +29,8 @@ from collector.retry import RetryPolicy
 from evidence.models import (
     Capture,
     DisputeCase,
-    InboxTab,
     DisputeState,
-    Layout,
+    InboxTab,
     Message,
     Order,
     RefundDetail,

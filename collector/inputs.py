@@ -209,7 +209,7 @@ def read_recon(path: Path, *, cc_description: re.Pattern[str] = CC_DESCRIPTION) 
     rows_with_no = [(n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
     if not rows_with_no:
         raise InputError("the reconciliation report is empty", path=str(path))
-    header_no, header = rows_with_no[0]
+    _, header = rows_with_no[0]
     names = [h.strip() for h in header]
     result = ReconResult(source=str(path))
     if LEGACY_PO in names and LEGACY_TYPE in names:
@@ -253,7 +253,7 @@ def _pick_legacy(names: list[str], rows: list[tuple[int, list[str]]], result: Re
         amounts = [_decimal(cells[c]) for c in escalation]
         if not any(a for a in amounts if a is not None):
             continue  # a refund, but not one Customer Care issued
-        total = sum((a for a in amounts if a is not None), Decimal("0"))
+        total = sum((a for a in amounts if a is not None), Decimal(0))
         _take(result, n, row, cells[LEGACY_PO], total, cells.get("Transaction Date Time", ""), "escalation refund")
 
 
@@ -284,7 +284,7 @@ def parse_since(text: str, now: datetime) -> datetime:
         amount, unit = float(match.group(1)), _UNITS[match.group(2).lower()]
         return now - timedelta(**{unit: amount})
     try:
-        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        when = datetime.fromisoformat(text.strip())  # 3.11 reads a trailing "Z"
     except ValueError:
         raise InputError(f"--scan-since: not a duration or a time: {text!r} (e.g. 48h, 3d, 2026-11-18T00:00Z)") from None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -120,8 +120,8 @@ class Pipeline:
         )
 
     def assess(self, case: RefundCase) -> Assessment | None:
-        from evidence.policy import default_registry
         from evidence.policy import assess as assess_case
+        from evidence.policy import default_registry
 
         registry = default_registry()
         policy = registry.select(

@@ -25,7 +25,11 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from collector.errors import LoginError, SessionMissing
-from collector.settings import CollectorSettings, context_options_for, launch_options_for
+from collector.settings import (
+    CollectorSettings,
+    context_options_for,
+    launch_options_for,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from playwright.sync_api import BrowserContext, Page

@@ -172,9 +172,8 @@ class CollectorSettings(BaseSettings):
 def load_settings(config_file: Path | None = None, **overrides: Any) -> CollectorSettings:
     """Build and validate the settings once; a bad value is one readable ``ConfigError``."""
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    if config_file is not None:
-        if not config_file.is_file():
-            raise ConfigError(f"config file not found: {config_file}")
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file not found: {config_file}")
     token = _CONFIG_FILE.set(str(config_file) if config_file is not None else None)
     try:
         return CollectorSettings(**overrides)

@@ -86,7 +86,7 @@ class Walker:
             self._fail(po, started, f"session expired: {exc}")
         except PageError as exc:
             self._fail(po, started, str(exc))
-        except Exception as exc:  # noqa: BLE001 - the per-order boundary (see the module docstring)
+        except Exception as exc:
             log.exception("order.failed", reason=f"unexpected error: {type(exc).__name__}: {exc}")
             self._fail(po, started, f"unexpected error: {type(exc).__name__}: {exc}", logged=True)
         else:

@@ -28,7 +28,11 @@ from collector.ratelimit import RateLimiter
 from collector.report import JobStats
 from collector.retry import RetryPolicy
 from collector.session import SessionKeeper
-from collector.settings import CollectorSettings, context_options_for, launch_options_for
+from collector.settings import (
+    CollectorSettings,
+    context_options_for,
+    launch_options_for,
+)
 from collector.walker import OrderResult, Walker
 from pages.errors import PageError, SessionExpired
 
@@ -82,7 +86,7 @@ class Worker(threading.Thread):
                         self.job.walker.run_order(po, lambda po=po: self._order(browser, po))
                 finally:
                     browser.close()
-        except Exception as exc:  # noqa: BLE001 - a worker that cannot start stops the job, with the reason
+        except Exception as exc:
             self.error = exc
             log.exception("worker.crashed", worker=self.number)
             self.job.walker.stop(f"worker {self.number} stopped: {type(exc).__name__}: {exc}")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from collector.cli_support import operator_errors
-from collector.errors import EXIT_USAGE
+from collector.errors import EXIT_USAGE, operator_errors
 from collector.inputs import InputBatch, pos_from_cli, read_orders_file, read_recon
 from collector.jobs import JobRequest, run_job
 from collector.progress import make_progress
@@ -19,17 +18,17 @@ from collector.settings import load_settings
 
 
 def collect(
-    po: Annotated[Optional[list[str]], typer.Option("--po", help="A PO number (repeat for several).")] = None,
-    orders: Annotated[Optional[Path], typer.Option("--orders", help="File with one PO per line, or a CSV with a PO column.")] = None,
-    recon: Annotated[Optional[Path], typer.Option("--recon", help="Reconciliation report (legacy or V1): its Customer Care refund rows.")] = None,
-    scan_since: Annotated[Optional[str], typer.Option("--scan-since", help="Walk Transactions for Customer Care refunds since then (48h, 3d, or a time).")] = None,
+    po: Annotated[list[str] | None, typer.Option("--po", help="A PO number (repeat for several).")] = None,
+    orders: Annotated[Path | None, typer.Option("--orders", help="File with one PO per line, or a CSV with a PO column.")] = None,
+    recon: Annotated[Path | None, typer.Option("--recon", help="Reconciliation report (legacy or V1): its Customer Care refund rows.")] = None,
+    scan_since: Annotated[str | None, typer.Option("--scan-since", help="Walk Transactions for Customer Care refunds since then (48h, 3d, or a time).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for the bundles, index.html and jobs/.")] = Path("out"),
-    concurrency: Annotated[Optional[int], typer.Option("--concurrency", min=1, max=16, help="Worker browsers.")] = None,
-    layout: Annotated[Optional[str], typer.Option("--layout", help="auto, payments-2022, transactions-2024 or returns.")] = None,
-    trace: Annotated[Optional[str], typer.Option("--trace", help="Playwright traces: off, on, retain-on-failure.")] = None,
-    max_rpm: Annotated[Optional[float], typer.Option("--max-requests-per-minute", help="Navigations + actions a minute, all workers together.")] = None,
-    resume: Annotated[Optional[str], typer.Option("--resume", help="Resume the job with this id (see `collector jobs list`).")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="TOML settings file.")] = None,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", min=1, max=16, help="Worker browsers.")] = None,
+    layout: Annotated[str | None, typer.Option("--layout", help="auto, payments-2022, transactions-2024 or returns.")] = None,
+    trace: Annotated[str | None, typer.Option("--trace", help="Playwright traces: off, on, retain-on-failure.")] = None,
+    max_rpm: Annotated[float | None, typer.Option("--max-requests-per-minute", help="Navigations + actions a minute, all workers together.")] = None,
+    resume: Annotated[str | None, typer.Option("--resume", help="Resume the job with this id (see `collector jobs list`).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     progress: Annotated[str, typer.Option("--progress", help="auto (bar on a terminal), rich or plain.")] = "auto",
 ) -> None:
     """Collect evidence for Walmart Customer Care refunds: one bundle per refund, resumable."""

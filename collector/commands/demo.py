@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from collector.cli_support import operator_errors
 from collector.demo import run_demo
+from collector.errors import operator_errors
 from collector.progress import make_progress
 from collector.report import render_report
 

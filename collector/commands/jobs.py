@@ -10,8 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from collector.cli_support import fail
-from collector.errors import EXIT_USAGE
+from collector.errors import EXIT_USAGE, fail
 from collector.jobs import JOBS_DIR
 from collector.journal import Journal
 

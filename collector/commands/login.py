@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from collector.cli_support import operator_errors
+from collector.errors import operator_errors
 from collector.session import check_session, login_interactive, login_with_credentials
 from collector.settings import load_settings
 
@@ -15,7 +15,7 @@ from collector.settings import load_settings
 def login(
     check: Annotated[bool, typer.Option("--check", help="Only say whether the saved session still works (exit 0/1).")] = False,
     headed: Annotated[bool, typer.Option("--headed", help="Sign in by hand in a browser window even when credentials are configured.")] = False,
-    config: Annotated[Optional[Path], typer.Option("--config", help="TOML settings file.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
 ) -> None:
     """Open Seller Center to sign in (2FA included) and save the session (mode 0600).
 

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from collector.errors import InputError
-from collector.inputs import parse_since, pos_from_cli, read_orders_file, read_recon, validate_po
+from collector.inputs import (
+    parse_since,
+    pos_from_cli,
+    read_orders_file,
+    read_recon,
+    validate_po,
+)
 
 REPORTS = Path(__file__).resolve().parents[2] / "fixtures" / "reports"
 

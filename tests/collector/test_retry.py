@@ -7,7 +7,15 @@ import threading
 import pytest
 
 from collector.retry import RetryPolicy, is_transient, transient_reason
-from pages.errors import ConnectionLost, ElementMissing, OrderNotFound, OrderTooOld, RateLimited, ServerError, SessionExpired
+from pages.errors import (
+    ConnectionLost,
+    ElementMissing,
+    OrderNotFound,
+    OrderTooOld,
+    RateLimited,
+    ServerError,
+    SessionExpired,
+)
 
 
 class RecordingEvent(threading.Event):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from pathlib import Path
 
@@ -22,7 +23,7 @@ PO = "4342076435326"
 def walker(tmp_path: Path) -> Walker:
     journal = Journal(tmp_path / "j.sqlite")
     journal.add_orders([PO])
-    w = Walker(journal, JobStats(), PlainProgress(open(tmp_path / "progress.txt", "w")), threading.Event())
+    w = Walker(journal, JobStats(), PlainProgress(io.StringIO()), threading.Event())
     assert w.claim() == PO
     return w
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -94,7 +95,7 @@ def test_collect_with_ten_percent_errors_and_latency_loses_nothing(site: MockSit
     save_signed_in_session(site, settings)
     site.set_faults(Faults(error_rate=0.10, latency_ms=40, jitter_ms=40, seed=11))
     result = run_job(settings, JobRequest(orders=InputBatch(pos=pos)), tmp_path / "out",
-                     progress=PlainProgress(open(os.devnull, "w")))
+                     progress=PlainProgress(io.StringIO()))
     assert result.report.status == "completed", result.report.failures
     assert result.report.retries_by_reason.get("server_error", 0) > 0
     assert_every_refund_once(tmp_path / "out" / "bundles", expected_refunds(site.scenario, pos))
@@ -109,7 +110,7 @@ def test_session_expiry_without_credentials_stops_cleanly_and_resumes_after_logi
     settings = settings_for(site, data_dir, credentials=False, concurrency=2)
     save_signed_in_session(site, settings)
     site.set_faults(Faults(expire_after_requests=60))
-    first = run_job(settings, JobRequest(orders=InputBatch(pos=pos)), out, progress=PlainProgress(open(os.devnull, "w")))
+    first = run_job(settings, JobRequest(orders=InputBatch(pos=pos)), out, progress=PlainProgress(io.StringIO()))
     assert first.exit_code == 1
     assert first.message is not None and "run `collector login`" in first.message
     assert f"--resume {first.job_id}" in first.message
@@ -119,7 +120,7 @@ def test_session_expiry_without_credentials_stops_cleanly_and_resumes_after_logi
 
     site.set_faults(Faults())
     save_signed_in_session(site, settings)  # the operator ran `collector login`
-    resumed = run_job(settings, JobRequest(resume=first.job_id), out, progress=PlainProgress(open(os.devnull, "w")))
+    resumed = run_job(settings, JobRequest(resume=first.job_id), out, progress=PlainProgress(io.StringIO()))
     assert resumed.exit_code == 0, resumed.report.failures
     assert_every_refund_once(out / "bundles", expected_refunds(site.scenario, pos))
 
@@ -129,7 +130,7 @@ def test_session_expiry_with_credentials_signs_in_again_and_finishes(site: MockS
     settings = settings_for(site, data_dir, concurrency=2)
     site.set_faults(Faults(expire_after_requests=80))
     result = run_job(settings, JobRequest(orders=InputBatch(pos=pos)), tmp_path / "out",
-                     progress=PlainProgress(open(os.devnull, "w")))
+                     progress=PlainProgress(io.StringIO()))
     assert result.exit_code == 0, result.report.failures
     assert result.report.session_renewals >= 1
     assert_every_refund_once(tmp_path / "out" / "bundles", expected_refunds(site.scenario, pos))
@@ -139,7 +140,7 @@ def test_an_order_older_than_90_days_fails_with_a_reason_and_a_snapshot(site: Mo
     old = next(o.po for o in site.scenario.orders if "older_than_90_days" in o.tags)
     good = single_refund_pos(site.scenario, 1)
     result = run_job(settings_for(site, data_dir), JobRequest(orders=InputBatch(pos=[old, *good])), tmp_path / "out",
-                     progress=PlainProgress(open(os.devnull, "w")))
+                     progress=PlainProgress(io.StringIO()))
     assert result.exit_code == 1
     (failure,) = result.report.failures
     assert failure.po == old and "90" in failure.reason
@@ -157,7 +158,7 @@ def test_scan_since_collects_the_customer_care_refunds_issued_since_then(site: M
     }
     result = run_job(settings_for(site, data_dir, concurrency=2),
                      JobRequest(scan_since=since.isoformat()), tmp_path / "out",
-                     progress=PlainProgress(open(os.devnull, "w")))
+                     progress=PlainProgress(io.StringIO()))
     assert result.exit_code == 0, result.report.failures
     assert {o for o in recent} == {r.po for r in result.report.refunds}
     assert_every_refund_once(tmp_path / "out" / "bundles", expected_refunds(site.scenario, recent))

@@ -144,6 +144,7 @@ ssl_key = <{root}/server.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
+auth_failure_delay = 0
 default_internal_user = {internal_user}
 default_login_user = {login_user}
 first_valid_uid = {min(uid, 100)}

@@ -129,14 +129,6 @@ def test_date_window_limits_the_search(server: tuple[DovecotServer, object]) -> 
     assert list(fetch_imap(source(running, since=date(2031, 1, 1)), [OWN_PO])) == []
 
 
-def test_wrong_password_is_a_one_line_error_without_the_password(server: tuple[DovecotServer, object]) -> None:
-    running, _ = server
-    with pytest.raises(ImapError) as caught:
-        list(fetch_imap(source(running, password=SecretStr("hunter2-wrong")), [OWN_PO]))
-    assert str(caught.value) == f"IMAP 127.0.0.1:{running.imaps_port}: login failed for seller"
-    assert "hunter2" not in repr(source(running, password=SecretStr("hunter2-wrong")))
-
-
 @pytest.mark.parametrize("security", ["ssl", "starttls"])
 def test_untrusted_certificate_is_refused(server: tuple[DovecotServer, object], security: str) -> None:
     running, _ = server
@@ -177,3 +169,12 @@ def test_pipeline_adapter_uses_the_imap_settings(
     ids = {m.message_id for t in threads for m in t.messages}
     assert "cust-q1.4342076435326@relay.walmart.com" in ids
     assert any(c.inbound_message_id == "cust-q1.4342076435326@relay.walmart.com" for c in checks)
+
+
+# Last: a failed login makes Dovecot slow down later logins from the same address (auth penalty).
+def test_wrong_password_is_a_one_line_error_without_the_password(server: tuple[DovecotServer, object]) -> None:
+    running, _ = server
+    with pytest.raises(ImapError) as caught:
+        list(fetch_imap(source(running, password=SecretStr("hunter2-wrong")), [OWN_PO]))
+    assert str(caught.value) == f"IMAP 127.0.0.1:{running.imaps_port}: login failed for seller"
+    assert "hunter2" not in repr(source(running, password=SecretStr("hunter2-wrong")))

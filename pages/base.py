@@ -169,7 +169,7 @@ class _Base:
     # ----------------------------------------------------------------- navigation
 
     def _submit(self, button: Locator, doing: str) -> None:
-        """Click a button that submits a form; the site answers with a new page (GET/POST forms)."""
+        """Click a form's submit button or a link, and wait for the new page it loads."""
         with self._translated(doing), self.page.expect_navigation(timeout=self.timeout):
             button.click(timeout=self.timeout)
 

@@ -94,34 +94,37 @@ class Shell(_Base):
     @verb
     def go_payments(self) -> PaymentsPage:
         self._require(self.analytics, "button 'Analytics & Reports'", scope=self.nav).click(timeout=self.timeout)
-        self._require(self.payments_link.first, "link 'Payments' in the Analytics & Reports menu", role="link").click(
-            timeout=self.timeout
-        )
+        link = self._require(self.payments_link.first, "link 'Payments' in the Analytics & Reports menu", role="link")
+        self._submit(link, "following the main navigation")
         return PaymentsPage(self.page, **self._kw()).wait_until_ready()
 
     @verb
     def go_transactions(self) -> TransactionsDashboard:
-        self._require(self.transactions_link, "link 'Transactions'", role="link").click(timeout=self.timeout)
+        self._submit(
+            self._require(self.transactions_link, "link 'Transactions'", role="link"), "following the main navigation"
+        )
         return TransactionsDashboard(self.page, **self._kw()).wait_until_ready()
 
     @verb
     def go_returns(self) -> ReturnsDashboard:
-        self._require(self.returns_link, "link 'Returns'", role="link").click(timeout=self.timeout)
+        self._submit(self._require(self.returns_link, "link 'Returns'", role="link"), "following the main navigation")
         return ReturnsDashboard(self.page, **self._kw()).wait_until_ready()
 
     @verb
     def go_disputes(self) -> DisputesDashboard:
-        self._require(self.disputes_link, "link 'Disputes'", role="link").click(timeout=self.timeout)
+        self._submit(self._require(self.disputes_link, "link 'Disputes'", role="link"), "following the main navigation")
         return DisputesDashboard(self.page, **self._kw()).wait_until_ready()
 
     @verb
     def go_inbox(self) -> InboxPage:
-        self._require(self.inbox_link, "link 'Inbox, N unread'", role="link").click(timeout=self.timeout)
+        self._submit(
+            self._require(self.inbox_link, "link 'Inbox, N unread'", role="link"), "following the main navigation"
+        )
         return InboxPage(self.page, **self._kw()).wait_until_ready()
 
     @verb
     def sign_out(self) -> LoginPage:
         from pages.login import LoginPage
 
-        self._require(self.sign_out_button, "button 'Sign out'").click(timeout=self.timeout)
+        self._submit(self._require(self.sign_out_button, "button 'Sign out'"), "signing out")
         return LoginPage(self.page, **self._kw()).wait_until_ready()

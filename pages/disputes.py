@@ -103,9 +103,8 @@ class DisputesDashboard(Screen):
         link = self.table.get_by_role("link", name=case_id, exact=True)
         if not link.count():
             self.search(case_id)
-        self._require(link, f"link '{case_id}' in the table 'Disputes'", role="link", scope=self.table).click(
-            timeout=self.timeout
-        )
+        found = self._require(link, f"link '{case_id}' in the table 'Disputes'", role="link", scope=self.table)
+        self._submit(found, f"opening case {case_id}")
         return CasePage(self.page, case_id, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 

@@ -116,7 +116,7 @@ class InboxPage(Screen):
     def select_tab(self, tab: InboxTab) -> InboxPage:
         locator = self._require(self.tabs[tab], f"tab '{tab.value} (N)'", role="tab")
         if locator.get_attribute("aria-selected") != "true":
-            locator.click(timeout=self.timeout)
+            self._submit(locator, f"selecting the {tab.value} tab")  # each tab is its own page (?tab=)
             with self._translated(f"selecting the {tab.value} tab"):
                 expect(locator).to_have_attribute("aria-selected", "true", timeout=self.timeout)
         return self.wait_until_ready()

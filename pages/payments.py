@@ -56,7 +56,9 @@ class PaymentsPage(Screen):
     @verb
     def open_search(self) -> SearchTransactionsTab:
         """Select the "Search Transactions" tab."""
-        self._require(self.search_tab, "tab 'Search Transactions'", role="tab").click(timeout=self.timeout)
+        tab = self._require(self.search_tab, "tab 'Search Transactions'", role="tab")
+        if tab.get_attribute("aria-selected") != "true":
+            self._submit(tab, "opening the Search Transactions tab")  # each tab is its own page (?tab=search)
         return SearchTransactionsTab(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 

@@ -5,7 +5,7 @@ job, so running it again resumes it: orders already written or skipped are not t
 that were in flight (or failed) are redone, and refunds already in a bundle are never captured
 again. ``--resume JOB`` reopens a job by id without repeating its inputs.
 
-``<out>/jobs/<job id>/`` holds ``journal.sqlite`` (states), ``inputs.json``, ``job.log.jsonl``
+``<out>/jobs/<job id>/`` holds ``journal.sqlite`` (states and inputs), ``job.log.jsonl``
 (structlog JSON lines), ``report.json`` and ``failures/`` (snapshots, traces). Bundles go to
 ``<out>/bundles/``, beside ``index.html`` (a folder of bundles only, so that
 ``collector verify <out>/bundles`` checks exactly them).
@@ -185,8 +185,9 @@ def _run(
     journal.add_orders(request.orders.pos, source=request.orders.source)
     log.info("job.started", out=str(out), concurrency=settings.concurrency, requeued=requeued,
              rate_per_minute=settings.requests_per_minute, settings=settings.redacted())
-    if request.scan_since and journal.get_meta("scan_done") is None:
-        _discover_scan(settings, request.scan_since, journal, limiter, retry, stats)
+    scan_since = request.scan_since or json.loads(journal.get_meta("inputs") or "{}").get("scan_since")
+    if scan_since and journal.get_meta("scan_done") is None:  # a resumed job whose scan was cut short
+        _discover_scan(settings, scan_since, journal, limiter, retry, stats)
         journal.set_meta("scan_done", datetime.now(UTC).isoformat())
     counts = journal.counts()
     view = progress or make_progress()

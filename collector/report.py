@@ -189,6 +189,11 @@ def render_report(report: JobReport, console: Console) -> None:
         + (f", {report.orders_per_minute} orders/min" if report.orders_per_minute else "")
         + "."
     )
+    d = report.order_duration_s
+    if d:
+        console.print(f"Time per order: median {d['median']:.1f} s, p95 {d['p95']:.1f} s, max {d['max']:.1f} s.")
+    if report.session_renewals:
+        console.print(f"Signed in again {report.session_renewals} time(s) after the session expired.")
     if report.retries_by_reason:
         console.print("Retries: " + ", ".join(f"{k} {v}" for k, v in report.retries_by_reason.items()))
     if report.failures:

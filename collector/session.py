@@ -189,6 +189,7 @@ class SessionKeeper:
         self.settings = settings
         self.path = settings.session_path
         self.generation = 0
+        self.failed: LoginError | None = None
         self._lock = threading.Lock()
 
     @property
@@ -198,9 +199,15 @@ class SessionKeeper:
     def renew(self, page: Page, seen_generation: int) -> int:
         """Sign in on ``page`` unless another worker already did since ``seen_generation``."""
         with self._lock:
+            if self.failed is not None:
+                raise self.failed  # one refused sign-in is enough: never walk into a lockout
             if self.generation != seen_generation:
                 return self.generation  # someone else renewed: the caller just opens a new context
-            sign_in_on(page, self.settings)
+            try:
+                sign_in_on(page, self.settings)
+            except LoginError as exc:
+                self.failed = exc
+                raise
             save_storage_state(page.context, self.path)
             self.generation += 1
             log.warning("session.renewed", generation=self.generation)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from collector.errors import SessionLost
+from collector.errors import LoginError, SessionLost
 from collector.handlers import JobStopping
 from collector.journal import Journal, OrderState
 from collector.logging import bind_order, unbind_order
@@ -80,6 +80,11 @@ class Walker:
             log.info("order.interrupted", reason=type(exc).__name__)
             if isinstance(exc, SessionLost):
                 self.stop(str(exc))
+            unbind_order()
+            return
+        except LoginError as exc:  # signing in again was refused: stop before the account locks
+            self.journal.set_state(po, OrderState.PENDING, reason="interrupted: sign-in refused")
+            self.stop(f"{exc}: run `collector login`, then run the same command again")
             unbind_order()
             return
         except SessionExpired as exc:  # expired again right after a renewal: give up on this order

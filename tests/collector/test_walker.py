@@ -77,3 +77,13 @@ def test_a_lost_session_stops_the_job_and_keeps_the_order_pending(walker: Walker
     report = build_report(job_id="job-x", journal=walker.journal, stats=walker.stats, concurrency=1,
                           stop_reason=walker.stop_reason)
     assert report.status == "stopped" and report.exit_code == 1
+
+
+def test_a_refused_sign_in_stops_the_job_instead_of_failing_every_order(walker: Walker) -> None:
+    from collector.errors import LoginError
+
+    walker.run_order(PO, lambda: _raise(LoginError("sign-in refused by Seller Center: Incorrect email or password.")))
+    assert walker.journal.order(PO).state == OrderState.PENDING  # type: ignore[union-attr]
+    assert walker.stop_event.is_set()
+    assert "Incorrect email or password" in (walker.stop_reason or "")
+    assert "collector login" in (walker.stop_reason or "")

@@ -88,16 +88,17 @@ def test_killed_job_resumes_and_writes_every_bundle_exactly_once(site: MockSite,
     assert len(list((out / "jobs").iterdir())) == 1
 
 
-def test_collect_with_ten_percent_errors_and_latency_loses_nothing(site: MockSite, tmp_path: Path, data_dir: Path) -> None:
+def test_collect_with_ten_percent_errors_429s_and_latency_loses_nothing(site: MockSite, tmp_path: Path, data_dir: Path) -> None:
     pos = single_refund_pos(site.scenario, 6)
     # Several requests per step at 10% errors each: allow more attempts than the default.
     settings = settings_for(site, data_dir, concurrency=3, retry_attempts=8)
     save_signed_in_session(site, settings)
-    site.set_faults(Faults(error_rate=0.10, latency_ms=40, jitter_ms=40, seed=11))
+    site.set_faults(Faults(error_rate=0.10, latency_ms=40, jitter_ms=40, rate_limit_every=40, retry_after=1, seed=11))
     result = run_job(settings, JobRequest(orders=InputBatch(pos=pos)), tmp_path / "out",
                      progress=PlainProgress(io.StringIO()))
     assert result.report.status == "completed", result.report.failures
     assert result.report.retries_by_reason.get("server_error", 0) > 0
+    assert result.report.retries_by_reason.get("rate_limited", 0) > 0  # 429s waited out, not failed
     assert_every_refund_once(tmp_path / "out" / "bundles", expected_refunds(site.scenario, pos))
     assert site.status_counts[500] + site.status_counts[503] > 0
 

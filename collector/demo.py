@@ -94,7 +94,7 @@ def summary_rows(result: JobResult, scenario: Scenario) -> list[DemoRow]:
                 transaction_id=r.transaction_id,
                 amount=r.amount or "",
                 verdict=(r.verdict or "not assessed").replace("_", " "),
-                deadline=deadline.astimezone(tz).strftime("%b %d, %Y, %I:%M %p %Z") if deadline else "-",
+                deadline=deadline.astimezone(tz).strftime("%b %d, %Y, %-I:%M %p %Z") if deadline else "-",
                 time_left=_time_left(deadline, now),
             )
         )

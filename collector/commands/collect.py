@@ -50,7 +50,7 @@ def collect(
             raise typer.Exit(EXIT_USAGE)
         result = run_job(settings, JobRequest(orders=batch, scan_since=scan_since, resume=resume), out,
                          progress=make_progress(progress))
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 140)
     render_report(result.report, console)
     if result.index is not None:
         console.print(f"Open {result.index}")

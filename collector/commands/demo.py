@@ -24,10 +24,11 @@ def demo(
     """Start the mock Seller Center, sign in, collect every Customer Care refund, print a summary."""
     with operator_errors():
         result, rows = run_demo(out, concurrency=concurrency, progress=make_progress(progress))
-    console = Console()
+    # Piped output (CI logs) gets a wide table instead of rich's 80-column default.
+    console = Console(width=None if sys.stdout.isatty() else 140)
     table = Table(title="Customer Care refunds collected (assessed at the scenario's clock)")
     for column in ("PO", "Refund", "Amount", "Verdict", "Deadline", "Time left"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "Verdict")
     for row in rows:
         table.add_row(row.po, row.transaction_id, row.amount, row.verdict, row.deadline, row.time_left)
     console.print(table)

@@ -53,6 +53,10 @@ def test_collect_ten_refunds_with_three_workers_writes_verifying_bundles(site: M
     assert site.scenario.seller.password not in log_text and site.scenario.seller.totp_secret not in log_text
     session_file = data_dir / "sessions" / f"storage-state-127.0.0.1-{site.port}.json"
     assert session_file.stat().st_mode & 0o777 == 0o600
+    listed = run_collector(["jobs", "list", "--out", str(out)], collector_env(site, data_dir), tmp_path)
+    assert listed.returncode == 0 and job_dirs[0].name in listed.stdout
+    shown = run_collector(["jobs", "show", job_dirs[0].name, "--out", str(out), "--json"], collector_env(site, data_dir), tmp_path)
+    assert {o["state"] for o in json.loads(shown.stdout)} == {"written"}
 
 
 def test_killed_job_resumes_and_writes_every_bundle_exactly_once(site: MockSite, tmp_path: Path, data_dir: Path) -> None:

@@ -111,9 +111,18 @@ def login_interactive(settings: CollectorSettings) -> Path:
     """A headed browser for the operator to sign in; saves the session once the shell shows."""
     from playwright.sync_api import expect, sync_playwright
 
+    from playwright.sync_api import Error as PlaywrightError
+
     headed = settings.model_copy(update={"headless": False})
     with sync_playwright() as p:
-        browser = p.chromium.launch(**launch_options_for(headed, p.chromium))
+        try:
+            browser = p.chromium.launch(**launch_options_for(headed, p.chromium))
+        except PlaywrightError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise LoginError(
+                f"cannot open a browser window ({first[:120]}); on a machine without a display set "
+                "COLLECTOR_EMAIL, COLLECTOR_PASSWORD and COLLECTOR_TOTP_SECRET to sign in headless"
+            ) from None
         try:
             context = browser.new_context(**context_options_for(headed))
             page = context.new_page()

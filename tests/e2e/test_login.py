@@ -34,3 +34,12 @@ def test_login_with_a_wrong_password_is_one_line_and_exit_2(site: MockSite, tmp_
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "sign-in refused by Seller Center: Incorrect email or password." in result.stderr
+
+
+def test_login_without_credentials_or_display_says_what_to_do(site: MockSite, tmp_path: Path, data_dir: Path) -> None:
+    env = {k: v for k, v in collector_env(site, data_dir).items()
+           if k not in ("COLLECTOR_EMAIL", "COLLECTOR_PASSWORD", "COLLECTOR_TOTP_SECRET", "DISPLAY", "WAYLAND_DISPLAY")}
+    result = run_collector(["login"], env, tmp_path, timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "cannot open a browser window" in result.stderr and "COLLECTOR_TOTP_SECRET" in result.stderr

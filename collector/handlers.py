@@ -3,8 +3,9 @@
 A handler never writes evidence files: it returns ``RefundCapture`` objects (typed models plus
 staged screenshots / HTML snapshots as bytes); the pipeline writes them. Everything a handler
 does to the site goes through ``Handler._step``: it takes tokens from the shared rate limiter
-(one per navigation or data-loading action the step performs, see ``STEP_COST``) and retries
-transient failures with the job's tenacity policy. Permanent page errors and ``SessionExpired``
+(an estimate first, ``STEP_COST``; after the step, one more token for each page or API request
+the browser really sent beyond it) and retries transient failures with the job's tenacity
+policy. Permanent page errors and ``SessionExpired``
 propagate to the worker.
 
 Per order: the transaction history (which Customer Care refunds are there?), the order facts,
@@ -46,7 +47,8 @@ if TYPE_CHECKING:  # pragma: no cover
 log = structlog.get_logger()
 T = TypeVar("T")
 
-# Navigations/actions each step performs (what the rate limiter counts; docs/collector.md).
+# Rate-limiter tokens taken before each step: a lower estimate of the page + API requests it
+# sends (the rest is paid after the step from the observed count; docs/collector.md).
 INBOX_INDEX_TTL_S = 300.0
 STEP_COST = {
     "open": 1,  # "auto" layout: open the Transactions dashboard to see whether the site has it
@@ -155,6 +157,7 @@ class Handler:
         stop_event: threading.Event | None = None,
         seller_addresses: list[str] | None = None,
         worker_cache: dict[str, Any] | None = None,
+        observed_requests: Callable[[], int] = lambda: 0,
     ) -> None:
         self.page = page
         self.layout = layout
@@ -166,16 +169,27 @@ class Handler:
         self.on_bytes = on_bytes
         self.stop_event = stop_event
         self.seller_addresses = seller_addresses or []
+        self.observed_requests = observed_requests  # this worker's page + API requests so far
         self.worker_cache: dict[str, Any] = worker_cache if worker_cache is not None else {}
 
     # ------------------------------------------------------------------ plumbing
 
     def _step(self, name: str, fn: Callable[[], T]) -> T:
+        cost = STEP_COST.get(name, 1)
+
         def attempt() -> T:
-            for _ in range(STEP_COST.get(name, 1)):
+            before = self.observed_requests()
+            for _ in range(cost):
                 if not self.limiter.acquire():
                     raise JobStopping()
-            return fn()
+            try:
+                return fn()
+            finally:
+                # Pay for the requests the step sent beyond its estimate, before the next step
+                # (never inside a Playwright callback: blocking there would stall the page).
+                for _ in range(self.observed_requests() - before - cost):
+                    if not self.limiter.acquire():
+                        break
 
         return self.retry.call(attempt, step=name, on_retry=self.on_retry)
 

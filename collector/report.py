@@ -53,7 +53,8 @@ class JobReport(BaseModel):
     orders_per_minute: float | None
     retries_by_reason: dict[str, int]
     session_renewals: int = 0
-    requests: int
+    requests: int = Field(description="tokens taken from the rate limiter")
+    site_requests: int = Field(default=0, description="page + API requests the browsers actually sent")
     rate_limit_wait_s: float
     bytes_written: int
     order_duration_s: dict[str, float]
@@ -78,6 +79,7 @@ class JobStats:
         self.finished: Counter[str] = Counter()
         self.snapshots: dict[str, str] = {}
         self.session_renewals = 0
+        self.site_requests = 0
 
     def retry(self, reason: str) -> None:
         with self._lock:
@@ -96,6 +98,11 @@ class JobStats:
     def failure_snapshot(self, po: str, path: str) -> None:
         with self._lock:
             self.snapshots[po] = path
+
+    def site_request(self) -> None:
+        """A request a browser sent to the site for a page or data (static files are not counted)."""
+        with self._lock:
+            self.site_requests += 1
 
     def session_renewed(self) -> None:
         with self._lock:
@@ -163,6 +170,7 @@ def build_report(
         retries_by_reason=dict(sorted(stats.retries.items())),
         session_renewals=stats.session_renewals,
         requests=requests,
+        site_requests=stats.site_requests,
         rate_limit_wait_s=round(rate_limit_wait_s, 3),
         bytes_written=stats.bytes_written,
         order_duration_s=_durations(stats.durations),

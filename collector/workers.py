@@ -37,9 +37,10 @@ from collector.walker import OrderResult, Walker
 from pages.errors import PageError, SessionExpired
 
 if TYPE_CHECKING:  # pragma: no cover
-    from playwright.sync_api import Browser, BrowserContext
+    from playwright.sync_api import Browser, BrowserContext, Request
 
 log = structlog.get_logger()
+SITE_REQUEST_TYPES = frozenset({"document", "fetch", "xhr"})  # what the rate limit counts
 MAX_RENEWALS_PER_ORDER = 5  # a session shared by N workers can expire more than once per order
 
 
@@ -69,6 +70,7 @@ class Worker(threading.Thread):
         self.number = number
         self.job = job
         self.error: BaseException | None = None
+        self.requests_sent = 0  # page (document) and API (fetch/XHR) requests of this worker
         self.worker_cache: dict[str, object] = {}  # per worker: Inbox thread index, detected layout (handlers.py)
 
     def run(self) -> None:
@@ -100,7 +102,14 @@ class Worker(threading.Thread):
         context.set_default_navigation_timeout(self.job.settings.navigation_timeout_s * 1000)
         if self.job.settings.trace != "off":
             context.tracing.start(screenshots=True, snapshots=True)
+        # Observed, not gated: what the site really received (pages and API calls), for the report.
+        context.on("request", self._on_request)
         return context, generation
+
+    def _on_request(self, request: Request) -> None:
+        if request.resource_type in SITE_REQUEST_TYPES:
+            self.requests_sent += 1  # only this worker's thread runs Playwright callbacks
+            self.job.stats.site_request()
 
     def _order(self, browser: Browser, po: str) -> OrderResult:
         job = self.job
@@ -120,6 +129,7 @@ class Worker(threading.Thread):
                 stop_event=job.stop_event,
                 seller_addresses=job.settings.seller_addresses,
                 worker_cache=self.worker_cache,
+                observed_requests=lambda: self.requests_sent,
             )
             try:
                 outcome = handler.capture_order(po, is_written=lambda txn: job.walker.is_written(po, txn))

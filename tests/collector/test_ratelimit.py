@@ -53,3 +53,26 @@ def test_stop_releases_waiting_workers() -> None:
 def test_rate_must_be_positive() -> None:
     with pytest.raises(ValueError):
         RateLimiter(0)
+
+
+def test_a_step_pays_for_every_request_it_really_sent() -> None:
+    from collector.handlers import STEP_COST, Handler
+    from collector.retry import RetryPolicy
+
+    sent = {"n": 0}
+    limiter = RateLimiter(60_000, burst=100)
+    handler = Handler(
+        None,  # type: ignore[arg-type]  # _step never touches the page
+        layout="auto", tz="America/Chicago", timeout_ms=1000, limiter=limiter,
+        retry=RetryPolicy(attempts=1), on_retry=lambda _reason: None,
+        observed_requests=lambda: sent["n"],
+    )
+
+    def step_sending(n: int) -> str:
+        sent["n"] += n
+        return "done"
+
+    assert handler._step("thread", lambda: step_sending(5)) == "done"
+    assert STEP_COST["thread"] == 1 and limiter.acquired == 5  # 1 up front + 4 paid after
+    handler._step("refund", lambda: step_sending(1))
+    assert limiter.acquired == 5 + STEP_COST["refund"]  # never less than the estimate

@@ -125,7 +125,6 @@ class Worker(threading.Thread):
                 limiter=job.limiter,
                 retry=job.retry,
                 on_retry=job.stats.retry,
-                on_bytes=None,
                 stop_event=job.stop_event,
                 seller_addresses=job.settings.seller_addresses,
                 worker_cache=self.worker_cache,
@@ -140,9 +139,11 @@ class Worker(threading.Thread):
                         raise SessionLost(job.job_id) from None
                     raise
                 renewals += 1
-                job.keeper.renew(page, generation)
+                try:
+                    job.keeper.renew(page, generation)  # LoginError: the walker stops the job
+                finally:
+                    self._close(context, po, keep_trace=False)
                 job.stats.session_renewed()
-                self._close(context, po, keep_trace=False)
                 continue
             except PageError as exc:
                 self._snapshot(page, po, exc)

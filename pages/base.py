@@ -113,9 +113,7 @@ class _Base:
     def _raise_if_interrupted(self) -> None:
         """Raise the error that explains why the screen is not what we expected, if any."""
         url = self.page.url
-        parsed = urlparse(url)
-        if parsed.path.rstrip("/") in ("/login", "/login/verify"):
-            raise SessionExpired(screen=self.name, url=url)
+        # Error pages first: a 5xx or 429 answered to the sign-in form is transient, not an expiry.
         if self.error_heading.count():
             raise ServerError(
                 f"Seller Center answered 'Something went wrong' on {self.name}.", screen=self.name, url=url
@@ -123,6 +121,8 @@ class _Base:
         if self.rate_heading.count():
             wait = RETRY_IN.search(self.page.locator("body").inner_text())
             raise RateLimited(float(wait[1]) if wait else None, screen=self.name, url=url)
+        if urlparse(url).path.rstrip("/") in ("/login", "/login/verify"):
+            raise SessionExpired(screen=self.name, url=url)
 
     def _missing(self, looked_for: str, *, role: str = "button", scope: Locator | None = None) -> ElementMissing:
         self._raise_if_interrupted()

@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Unpack
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import APIResponse, Page, expect
 
 from evidence.models import Attachment, InboxTab, Message, MessageSource, Role
 from pages.base import Options, Screen, verb
-from pages.errors import ElementMissing
+from pages.errors import ElementMissing, RateLimited, ServerError
 from pages.parsing import clean, parse_int, parse_iso, parse_when
 from pages.widgets import Pagination, read_table
 
@@ -235,17 +235,30 @@ class ThreadPage(Screen):
             )
         with self._translated(f"downloading attachment {n}"):
             response = self.page.request.get(links[n - 1][1])
-        if not response.ok:
-            raise ElementMissing(self.name, f"attachment {n} (HTTP {response.status})", self.page.url)
+        self._check_download(response, f"attachment {n}")
         return response.body()
+
+    def _check_download(self, response: APIResponse, what: str) -> None:
+        """5xx and 429 are transient (the collector retries them); any other failure is permanent."""
+        if response.ok:
+            return
+        if response.status == 429:
+            retry_after = response.headers.get("retry-after", "")
+            wait = float(retry_after) if retry_after.isdigit() else None
+            raise RateLimited(wait, screen=self.name, url=self.page.url)
+        if response.status >= 500:
+            raise ServerError(
+                f"Seller Center answered HTTP {response.status} for {what} on {self.name}.",
+                status=response.status, screen=self.name, url=self.page.url,
+            )
+        raise ElementMissing(self.name, f"{what} (HTTP {response.status})", self.page.url)
 
     def _attachment(self, link: dict[str, str], download: bool) -> Attachment:
         if not download:
             return Attachment(filename=link["filename"], media_type="application/octet-stream", size=0)
         with self._translated(f"downloading {link['filename']}"):
             response = self.page.request.get(link["href"])
-        if not response.ok:
-            raise ElementMissing(self.name, f"attachment '{link['filename']}' (HTTP {response.status})", self.page.url)
+        self._check_download(response, f"attachment '{link['filename']}'")
         data = response.body()
         media = response.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
         return Attachment(

@@ -6,10 +6,12 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from evidence.models import InboxTab, MessageSource, Role
 from fixtures.scenario import ScenarioThread
-from fixtures.site import MockSite
-from pages import InboxPage, Shell, find_threads
+from fixtures.site import Faults, MockSite
+from pages import InboxPage, ServerError, Shell, find_threads
 
 
 def _shown(thread: ScenarioThread) -> list[Any]:
@@ -92,3 +94,16 @@ def test_hostile_html_bodies_arrive_as_inert_text(signed_in_page: Any, site: Moc
     assert "<script" not in html.body_text.lower()
     assert html.body_html is None
     assert dialogs == []
+
+
+def test_an_attachment_download_answered_5xx_is_a_transient_server_error(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
+    thread = next(t for t in site.scenario.threads if any(m.attachments for m in _shown(t)))
+    inbox = InboxPage.open(signed_in_page, **kw)
+    summary = next(s for s in inbox.threads(thread.tab) if s.thread_id == thread.thread_id)
+    page = inbox.open_thread(summary)
+    site.set_faults(Faults(error_rate=1.0, seed=1))
+    with pytest.raises(ServerError) as caught:
+        page.download_attachment(1)
+    assert caught.value.transient

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from fixtures.site import MockSite
-from pages import AccountLocked, LoginFailed, LoginPage, PaymentsPage
+from fixtures.site import Faults, MockSite
+from pages import AccountLocked, LoginFailed, LoginPage, PaymentsPage, ServerError
 
 
 def test_sign_in_with_password_and_code_reaches_the_signed_in_shell(
@@ -59,3 +59,13 @@ def test_after_an_expired_session_sign_in_returns_to_the_screen_asked_for(
     login.sign_in(seller.login_email, seller.password).verify(site.current_totp())
     PaymentsPage(page, **kw).wait_until_ready()
     assert page.url.endswith("/payments")
+
+
+def test_a_sign_in_form_answered_5xx_is_a_server_error_not_an_expired_session(
+    page: Any, site: MockSite, kw: dict[str, Any]
+) -> None:
+    login = LoginPage.open(page, **kw)
+    site.set_faults(Faults(error_rate=1.0, seed=1))
+    with pytest.raises(ServerError) as caught:
+        login.sign_in(site.scenario.seller.login_email, site.scenario.seller.password)
+    assert caught.value.transient

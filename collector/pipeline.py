@@ -26,7 +26,12 @@ import structlog
 
 from collector.handlers import RefundCapture
 from collector.settings import CollectorSettings
-from evidence.models import Assessment, Message, RefundCase, ReplyCheck, Seller, Thread
+from evidence.bundle import Artifact, BundleContext, BundleError, read_bundle, write_bundle, write_index
+from evidence.bundle.layout import MANIFEST, bundle_key, parse_version
+from evidence.email.merge import collect_for_order
+from evidence.models import Assessment, RefundCase, ReplyCheck, Seller, Thread
+from evidence.policy import assess as assess_case
+from evidence.policy import default_registry
 
 log = structlog.get_logger()
 TOOL = "cc-refund-collector"
@@ -81,8 +86,6 @@ class Pipeline:
 
     def merge_email(self, capture: RefundCapture) -> tuple[list[Thread], list[ReplyCheck], list[tuple[str, bytes]]]:
         """Threads, reply checks and raw e-mails (bundle path, bytes) for the refund's order."""
-        from evidence.email.merge import collect_for_order
-
         return collect_for_order(
             po=capture.po,
             order=capture.order,
@@ -90,18 +93,6 @@ class Pipeline:
             settings=self.settings,
             now=self.assess_now(),
         )
-
-    def _email(self, capture: RefundCapture) -> tuple[list[Thread], list[ReplyCheck], list[tuple[str, bytes]]]:
-        try:
-            return self.merge_email(capture)
-        except ImportError:  # pragma: no cover - evidence.email without its merge step
-            # Mailbox merging is not available: the Inbox messages alone, as one thread.
-            from evidence.email import compute_reply_checks
-
-            messages: list[Message] = sorted(capture.inbox_messages, key=lambda m: m.sent_at)
-            threads = [Thread(po=capture.po, subject=messages[0].subject if messages else "", messages=messages)] if messages else []
-            checks = compute_reply_checks(messages, now=self.assess_now()) if messages else []
-            return threads, checks, []
 
     def build_case(self, capture: RefundCapture, threads: list[Thread], checks: list[ReplyCheck]) -> RefundCase:
         return RefundCase(
@@ -120,9 +111,6 @@ class Pipeline:
         )
 
     def assess(self, case: RefundCase) -> Assessment | None:
-        from evidence.policy import assess as assess_case
-        from evidence.policy import default_registry
-
         registry = default_registry()
         policy = registry.select(
             policy_id=self.settings.policy_id, issued_at=case.refund.issued_at, timezone=case.seller.timezone
@@ -132,12 +120,10 @@ class Pipeline:
     # ------------------------------------------------------------------ the whole thing
 
     def process(self, capture: RefundCapture) -> WrittenRefund:
-        from evidence.bundle import Artifact, BundleContext, write_bundle
-
         existing = self._already_written(capture.po, capture.transaction_id)
         if existing is not None:
             return existing
-        threads, checks, raw_emails = self._email(capture)
+        threads, checks, raw_emails = self.merge_email(capture)
         case = self.build_case(capture, threads, checks)
         assessment = self.assess(case)
         case = case.model_copy(update={"assessment": assessment})
@@ -167,7 +153,6 @@ class Pipeline:
 
     def _already_written(self, po: str, transaction_id: str) -> WrittenRefund | None:
         """A bundle of this refund that this job already wrote (its manifest names the job)."""
-        from evidence.bundle.layout import MANIFEST, bundle_key, parse_version
 
         key = bundle_key(po, transaction_id)
         if not self.out_dir.is_dir():
@@ -198,15 +183,11 @@ class Pipeline:
 
     def finish(self) -> Path | None:
         """Write the index over every bundle in the output folder."""
-        from evidence.bundle import write_index
-
         return write_index(self.out_dir, clock=self.clock)
 
 
 def _read_case(folder: Path) -> RefundCase | None:
     """The case (with its latest assessment) of a bundle on disk; None when it does not read."""
-    from evidence.bundle import BundleError, read_bundle
-
     try:
         return read_bundle(folder).case
     except (BundleError, OSError, ValueError):

@@ -24,17 +24,20 @@ from fixtures.site import MockSite
 REPO = Path(__file__).resolve().parents[2]
 
 
-def single_refund_pos(scenario: Scenario, n: int, *, without_attachments: bool = False) -> list[str]:
+def single_refund_pos(scenario: Scenario, n: int, *, attachments_first: bool = False) -> list[str]:
     """``n`` POs inside the search horizon with exactly one Customer Care refund each
-    (optionally only orders whose Inbox threads carry no attachment)."""
+    (optionally those whose Inbox threads carry attachments first, so attachment downloads are
+    part of the run)."""
     with_attachments = {t.po for t in scenario.threads for m in t.messages if m.attachments and m.in_inbox}
     one = [
         o.po
         for o in scenario.orders
         if o.po in demo_pos(scenario)
         and sum(t.type == TransactionType.CUSTOMER_CARE_REFUND for t in o.transactions) == 1
-        and not (without_attachments and o.po in with_attachments)
     ]
+    if attachments_first:
+        one.sort(key=lambda po: po not in with_attachments)
+        assert one and one[0] in with_attachments, "the default scenario has an order with an attachment"
     assert len(one) >= n, "the default scenario has enough single-refund orders"
     return one[:n]
 

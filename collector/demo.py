@@ -36,6 +36,7 @@ class DemoRow:
     verdict: str
     deadline: str
     time_left: str
+    deadline_at: datetime | None = None  # for sorting: the text above does not sort by time
 
 
 def demo_pos(scenario: Scenario) -> list[str]:
@@ -94,11 +95,20 @@ def summary_rows(result: JobResult, scenario: Scenario) -> list[DemoRow]:
                 transaction_id=r.transaction_id,
                 amount=r.amount or "",
                 verdict=(r.verdict or "not assessed").replace("_", " "),
-                deadline=deadline.astimezone(tz).strftime("%b %d, %Y, %-I:%M %p %Z") if deadline else "-",
+                deadline=deadline.astimezone(tz).strftime("%b %-d, %Y, %-I:%M %p %Z") if deadline else "-",
                 time_left=_time_left(deadline, now),
+                deadline_at=deadline,
             )
         )
-    return sorted(rows, key=lambda row: (row.time_left in ("-", "closed"), row.deadline, row.po))
+    return sorted(rows, key=lambda row: _urgency(row, now))
+
+
+def _urgency(row: DemoRow, now: datetime) -> tuple[int, float, str]:
+    """Open deadlines first, soonest first; then closed ones, most recently closed first; then none."""
+    if row.deadline_at is None:
+        return (2, 0.0, row.po)
+    seconds = (row.deadline_at - now).total_seconds()
+    return (0, seconds, row.po) if seconds > 0 else (1, -seconds, row.po)
 
 
 def run_demo(

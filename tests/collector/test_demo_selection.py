@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
-from collector.demo import _time_left, demo_pos, seller_addresses
+from collector.demo import _time_left, demo_pos, seller_addresses, summary_rows
 from evidence.models import TransactionType
 from fixtures.site import default_scenario
 
@@ -31,3 +32,19 @@ def test_time_left_reads_like_a_person_would_say_it() -> None:
     assert _time_left(now + timedelta(hours=5, minutes=7), now) == "5h 07m"
     assert _time_left(now - timedelta(minutes=1), now) == "closed"
     assert _time_left(None, now) == "-"
+
+
+def test_summary_lists_the_most_urgent_deadline_first_not_in_text_order() -> None:
+    scenario = default_scenario()
+    now = scenario.clock.now
+
+    def refund(po: str, hours: float | None) -> SimpleNamespace:
+        deadline = (now + timedelta(hours=hours)).isoformat() if hours is not None else None
+        return SimpleNamespace(po=po, transaction_id=f"{po}-CCR1", amount="-$1.00", verdict="ready_to_file",
+                               deadline=deadline)
+
+    # "10:00 AM" sorts before "8:00 AM" as text, and "Nov" before "Oct": the table must not.
+    refunds = [refund("1", 22), refund("2", 20), refund("3", -24 * 30), refund("4", -1), refund("5", None)]
+    result = SimpleNamespace(report=SimpleNamespace(refunds=refunds))
+    rows = summary_rows(result, scenario)  # type: ignore[arg-type]
+    assert [r.po for r in rows] == ["2", "1", "4", "3", "5"]

@@ -183,7 +183,7 @@ class Pipeline:
 
     def finish(self) -> Path | None:
         """Write the index over every bundle in the output folder."""
-        return write_index(self.out_dir, clock=self.clock)
+        return write_index(self.out_dir, clock=self.clock, now=self.assess_now())
 
 
 def _read_case(folder: Path) -> RefundCase | None:

@@ -9,6 +9,7 @@ readable bundle is listed with its problem instead of being skipped silently.
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from pathlib import Path
 
 from evidence.bundle.errors import BundleError, BundleNotFound
@@ -66,11 +67,14 @@ def _mark_superseded(row: IndexRow, latest: dict[str, int]) -> IndexRow:
     return row
 
 
-def write_index(folder: Path, clock: Clock = utc_now) -> Path:
-    """Write ``folder/index.html`` (atomically) and return its path."""
+def write_index(folder: Path, clock: Clock = utc_now, *, now: datetime | None = None) -> Path:
+    """Write ``folder/index.html`` (atomically) and return its path.
+
+    ``now`` is when "time left" is counted from (default: the generation time); the demo passes
+    its scenario's clock so the index agrees with the screens it was collected from."""
     folder = Path(folder)
     if not folder.is_dir():
         raise BundleNotFound("no such folder", folder)
     target = folder / INDEX
-    replace_file(target, render_index(index_rows(folder), clock()).encode("utf-8"))
+    replace_file(target, render_index(index_rows(folder), clock(), now=now).encode("utf-8"))
     return target

@@ -266,25 +266,38 @@ class IndexRow:
     superseded: bool = False
 
 
-def sort_key(row: IndexRow) -> tuple[int, datetime | None, str]:
-    """Deadline ascending; bundles without a deadline (not assessed) last, then by name."""
-    return (1, None, row.name) if row.deadline is None else (0, row.deadline, row.name)
+def sort_key(row: IndexRow, now: datetime) -> tuple[int, float, str]:
+    """Open deadlines first, soonest first; then closed ones, most recently closed first; then
+    bundles without a deadline (not assessed); ties by name."""
+    if row.deadline is None:
+        return (2, 0.0, row.name)
+    seconds = (row.deadline - now).total_seconds()
+    return (0, seconds, row.name) if seconds >= 0 else (1, -seconds, row.name)
 
 
-def render_index(rows: list[IndexRow], generated_at: datetime, title: str = "Refund evidence bundles") -> str:
+def render_index(
+    rows: list[IndexRow],
+    generated_at: datetime,
+    title: str = "Refund evidence bundles",
+    *,
+    now: datetime | None = None,
+) -> str:
+    """``now`` is the instant "time left" is counted from (default: ``generated_at``)."""
+    now = now or generated_at
     style = css()
-    ordered = sorted(rows, key=lambda r: (r.superseded, *sort_key(r)))
+    ordered = sorted(rows, key=lambda r: (r.superseded, *sort_key(r, now)))
     return _ENV.get_template("index.html.j2").render(
         title=title,
         rows=[
             {
                 "row": row,
                 "deadline": time_tag(row.deadline, row.timezone),
-                "left": time_left_text(row.deadline, generated_at) if row.verdict else "not assessed",
+                "left": time_left_text(row.deadline, now) if row.verdict else "not assessed",
             }
             for row in ordered
         ],
         generated=time_tag(generated_at, "UTC"),
+        as_of=time_tag(now, "UTC") if now != generated_at else None,
         style=Markup(style),
         csp=content_security_policy(style),
     )

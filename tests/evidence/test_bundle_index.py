@@ -45,6 +45,22 @@ def test_index_lists_bundles_by_deadline_with_verdict_time_left_and_report_links
     assert text.count("verified") == 3
 
 
+def test_index_puts_open_deadlines_before_closed_ones_most_recently_closed_first(tmp_path: Path) -> None:
+    now = fixed_clock()
+    _bundle(tmp_path, "CCR-CLOSED-LONG-AGO", now - timedelta(days=60), Verdict.WINDOW_CLOSED)
+    _bundle(tmp_path, "CCR-CLOSED-YESTERDAY", now - timedelta(days=1), Verdict.WINDOW_CLOSED)
+    _bundle(tmp_path, "CCR-OPEN", now + timedelta(hours=30))
+    links = re.findall(r'<a href="([^"]+)">', write_index(tmp_path, clock=fixed_clock).read_text())
+    assert [link.split("_")[1] for link in links] == ["CCR-OPEN", "CCR-CLOSED-YESTERDAY", "CCR-CLOSED-LONG-AGO"]
+
+
+def test_index_counts_time_left_from_the_given_now(tmp_path: Path) -> None:
+    now = fixed_clock()
+    _bundle(tmp_path, "CCR-1", now + timedelta(hours=10))
+    text = write_index(tmp_path, clock=lambda: now + timedelta(days=6), now=now).read_text()
+    assert "10 h 0 min left" in text and "time left as of" in text
+
+
 def test_index_flags_a_tampered_bundle_and_marks_older_versions(tmp_path: Path) -> None:
     _bundle(tmp_path, "CCR-1", fixed_clock() + timedelta(days=1))
     _bundle(tmp_path, "CCR-1", fixed_clock() + timedelta(days=1))

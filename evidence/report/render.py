@@ -173,7 +173,9 @@ def render_report(data: ReportInput) -> str:
         tz=tz,
         style=Markup(style),  # our own constant stylesheet
         csp=content_security_policy(style),
-        time_left=time_left_text(assessment.deadline, data.generated_at) if assessment else "not assessed",
+        # Counted from the assessment, not from when the page is read or rendered: a report is a
+        # record, and "time left" must agree with the findings it shows.
+        time_left=time_left_text(assessment.deadline, assessment.assessed_at) if assessment else "not assessed",
         findings=[
             {"finding": f, "links": [_evidence_link(ref, file_paths) for ref in f.evidence], "mark": _MARKS[f.status]}
             for f in (assessment.findings if assessment else [])

@@ -50,6 +50,16 @@ def test_deadline_shows_time_left_in_the_sellers_zone(tmp_path: Path) -> None:
     assert "The customer&#39;s inquiry of Nov 16 was answered" in text  # the draft, escaped
 
 
+def test_time_left_is_counted_from_the_assessment_not_from_when_the_report_is_written(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    later = fixed_clock() + timedelta(days=6)
+    ref = write_bundle(tmp_path, example_case(), example_artifacts(), example_context(), clock=lambda: later)
+    text = (ref.path / "report.html").read_text(encoding="utf-8")
+    assert re.search(r"File by <time [^>]*>Nov 21, 2026, 10:40 AM CST</time>: 19 h 25 min left when assessed", text)
+    assert "closed" not in text.split('id="findings"')[0].split('id="deadline"')[1]
+
+
 def test_an_unassessed_case_says_not_assessed(tmp_path: Path) -> None:
     text, _, _ = _render(tmp_path, example_case().model_copy(update={"assessment": None}))
     assert "Not assessed" in text and "File by" not in text

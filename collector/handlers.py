@@ -16,6 +16,7 @@ refunds of one order are captured once and copied into each refund's bundle.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -79,6 +80,7 @@ class ScreenRecorder:
         self.files: list[StagedFile] = []
         self.urls: list[str] = []
         self._on_bytes = on_bytes
+        self._seen: set[tuple[str, str, str]] = set()
 
     def mark(self) -> int:
         return len(self.captures)
@@ -89,10 +91,19 @@ class ScreenRecorder:
         return captures, [f for f in self.files if f.path in names]
 
     def __call__(self, screen: str, page: Page) -> None:
+        url = page.url
+        # Readers revisit screens (the search results before each drawer, the same drawer for the
+        # order facts and the refund): the same screen showing the same text is kept once. The
+        # visible text, not the HTML: pages carry generated ids that differ on every load.
+        shown = page.locator("body").inner_text()
+        seen = (screen, url, hashlib.sha256(shown.encode("utf-8")).hexdigest())
+        if seen in self._seen:
+            log.info("screen.reached", screen=screen, url=url, unchanged=True)
+            return
+        self._seen.add(seen)
+        log.info("screen.reached", screen=screen, url=url)
         n = len(self.captures) + 1
         stem = f"captures/{n:02d}-{screen}"
-        url = page.url
-        log.info("screen.reached", screen=screen, url=url)
         png = page.screenshot(full_page=True, animations="disabled")
         html = page.content().encode("utf-8")
         capture = Capture(

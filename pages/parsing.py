@@ -14,12 +14,20 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from evidence.models import CaseStatus, Channel, Money, RefundChannel, TransactionType
+from evidence.models import (
+    Address,
+    CaseStatus,
+    Channel,
+    Money,
+    RefundChannel,
+    TransactionType,
+)
 from pages.errors import UnreadableValue
 
 __all__ = [
     "EMPTY",
     "clean",
+    "parse_address",
     "parse_bool",
     "parse_case_status",
     "parse_channel",
@@ -44,6 +52,9 @@ _DATETIME = re.compile(
     r"^(?P<date>[A-Z][a-z]{2} \d{1,2}, \d{4}),? "
     r"(?P<time>\d{1,2}:\d{2}(?::\d{2})? ?[AP]M) (?P<abbr>[A-Z][A-Za-z0-9+\-]{1,5})$"
 )
+
+_STATE_ZIP = re.compile(r"^(?P<state>[A-Z]{2}) (?P<zip>\d{5}(?:-\d{4})?)$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 _TYPES = {
     "sale": TransactionType.SALE,
@@ -155,6 +166,32 @@ def parse_when(text: str, tz: str | ZoneInfo, *, what: str = "a time") -> dateti
     except UnreadableValue:
         raise UnreadableValue(what, raw, "a time like 'Nov 20, 2026, 3:15 PM CST' or a date") from None
     return datetime.combine(day, time(0), tzinfo=zone(tz)).astimezone(UTC)
+
+
+def parse_address(text: str | None) -> Address | None:
+    """``Name, line1[, line2], City, ST 12345[, US]`` -> Address; None when it does not fit that shape.
+
+    None rather than an error: the address is context, not a fact the dispute turns on, and a
+    guess (a comma inside a street line shifting every part) would be worse than no address.
+    """
+    parts = [p.strip() for p in clean(text).split(",")]
+    country = "US"
+    if len(parts) >= 5 and _COUNTRY.match(parts[-1]) and _STATE_ZIP.match(parts[-2]):
+        country = parts.pop()
+    if len(parts) not in (4, 5) or not all(parts):
+        return None
+    match = _STATE_ZIP.match(parts[-1])
+    if not match:
+        return None
+    return Address(
+        name=parts[0],
+        line1=parts[1],
+        line2=parts[2] if len(parts) == 5 else None,
+        city=parts[-2],
+        state=match["state"],
+        postal_code=match["zip"],
+        country=country,
+    )
 
 
 def parse_bool(text: str, *, what: str = "a yes/no value") -> bool:

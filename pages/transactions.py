@@ -14,17 +14,47 @@ from typing import Unpack
 
 from playwright.sync_api import Page, expect
 
-from evidence.models import Layout, Order, RefundDetail, Transaction, TransactionType
+from evidence.models import (
+    Layout,
+    Order,
+    OrderLine,
+    RefundDetail,
+    Shipment,
+    TrackingEvent,
+    Transaction,
+    TransactionType,
+)
 from pages.base import Options, Panel, Screen, verb
 from pages.details import read_breakdown, refund_from_fields
 from pages.dispute_area import BUTTON_TRANSACTIONS, DisputeArea
 from pages.errors import ElementMissing, OrderNotFound, OrderTooOld, ScreenNotReached
-from pages.parsing import EMPTY, parse_money, parse_transaction_type, parse_when
-from pages.widgets import Pagination, TableRow, read_dl, read_table
+from pages.parsing import (
+    EMPTY,
+    parse_address,
+    parse_bool,
+    parse_int,
+    parse_line_numbers,
+    parse_money,
+    parse_transaction_type,
+    parse_when,
+)
+from pages.widgets import Pagination, Table, TableRow, read_dl, read_table
 
-__all__ = ["COLUMNS", "TYPE_LABELS", "TransactionDrawer", "TransactionsDashboard"]
+__all__ = [
+    "COLUMNS",
+    "LINE_COLUMNS",
+    "SHIPMENT_COLUMNS",
+    "TRACKING_COLUMNS",
+    "TYPE_LABELS",
+    "TransactionDrawer",
+    "TransactionsDashboard",
+]
 
 COLUMNS = ("Date", "PO #", "Customer order #", "Transaction type", "Amount", "Actions")
+LINE_COLUMNS = ("Line", "SKU", "Item ID", "Product", "Qty", "Unit price", "Category")
+SHIPMENT_COLUMNS = ("Carrier", "Tracking #", "Shipped", "Delivered", "Proof of delivery", "Insured", "Lines")
+TRACKING_COLUMNS = ("Tracking #", "Time", "Status", "Location")
+_PROOF = {"signature": "signature", "photo": "photo"}
 TYPE_LABELS = {
     TransactionType.SALE: "Sale",
     TransactionType.REFUND: "Refund",
@@ -35,6 +65,10 @@ TYPE_LABELS = {
 _MORE = re.compile(r"^More actions for (?P<id>.+)$")
 NOT_FOUND = re.compile(r"No results found for")
 TOO_OLD = re.compile(r"is older than \d+ days")
+
+
+def _optional(text: str) -> str | None:
+    return None if text in EMPTY else text
 
 
 class TransactionsDashboard(Screen):
@@ -184,9 +218,60 @@ class TransactionDrawer(Panel):
             expect(self.refund_region).to_be_visible(timeout=self.timeout)
         return self
 
+    def _order_table(self, caption: str, columns: tuple[str, ...]) -> Table:
+        locator = self.order_region.get_by_role("table", name=caption, exact=True)
+        self._require(locator, f"table '{caption}' in 'Order details'", role="table", scope=self.order_region)
+        return read_table(locator, caption=caption, screen=self.name, url=self.page.url, required=columns)
+
+    def _lines(self) -> list[OrderLine]:
+        return [
+            OrderLine(
+                line_number=parse_int(r.text("Line"), what="the order line number"),
+                sku=r.text("SKU"),
+                item_id=_optional(r.text("Item ID")),
+                product_name=r.text("Product"),
+                quantity=parse_int(r.text("Qty"), what="the quantity"),
+                unit_price=parse_money(r.text("Unit price"), what="the unit price"),
+                category=_optional(r.text("Category")),
+            )
+            for r in self._order_table("Order lines", LINE_COLUMNS).rows
+        ]
+
+    def _events(self) -> dict[str, list[TrackingEvent]]:
+        """Tracking events by tracking number, oldest first."""
+        out: dict[str, list[TrackingEvent]] = {}
+        for r in self._order_table("Tracking events", TRACKING_COLUMNS).rows:
+            event = TrackingEvent(
+                time=parse_when(r.text("Time"), self.tz, what="the tracking event time"),
+                status=r.text("Status"),
+                location=_optional(r.text("Location")),
+            )
+            out.setdefault(r.text("Tracking #"), []).append(event)
+        return {number: sorted(events, key=lambda e: e.time) for number, events in out.items()}
+
+    def _shipments(self) -> list[Shipment]:
+        events = self._events()
+        out = []
+        for r in self._order_table("Shipments", SHIPMENT_COLUMNS).rows:
+            delivered = r.text("Delivered")
+            proof = r.text("Proof of delivery").lower()
+            out.append(
+                Shipment(
+                    carrier=r.text("Carrier"),
+                    tracking_number=r.text("Tracking #"),
+                    shipped_at=parse_when(r.text("Shipped"), self.tz, what="the ship time"),
+                    delivered_at=None if delivered in EMPTY else parse_when(delivered, self.tz, what="the delivery time"),
+                    delivery_proof=_PROOF.get(proof),
+                    insured=parse_bool(r.text("Insured"), what="'Insured'"),
+                    line_numbers=parse_line_numbers(r.text("Lines"), what="the shipment's lines"),
+                    events=events.get(r.text("Tracking #"), []),
+                )
+            )
+        return out
+
     @verb
     def read_order(self) -> Order:
-        """The "Order details" facts. Lines and tracking are shown as text only (not modelled here)."""
+        """The "Order details" facts: the dl, the order lines, the shipments with their tracking events."""
         fields = read_dl(self.order_region)
         for term in ("PO #", "Order date"):
             if term not in fields:
@@ -197,18 +282,24 @@ class TransactionDrawer(Panel):
                     available=list(fields),
                     kind="fields",
                 )
-        co = fields.get("Customer order #")
-        customer = fields.get("Customer")
+        def field(term: str) -> str | None:
+            found = fields.get(term)
+            return _optional(found.text) if found else None
+
         return Order(
             po=fields["PO #"].text,
-            customer_order_number=co.text if co and co.text not in EMPTY else None,
+            customer_order_number=field("Customer order #"),
             order_date=parse_when(fields["Order date"].text, self.tz, what="the order date"),
-            customer_name=customer.text if customer and customer.text not in EMPTY else None,
+            customer_name=field("Customer"),
+            customer_email=field("Customer e-mail"),
+            ship_to=parse_address(field("Ship to")),
+            lines=self._lines(),
+            shipments=self._shipments(),
         )
 
     @verb
     def order_text(self) -> dict[str, str]:
-        """Every "Order details" field as shown (lines and tracking included), for the record."""
+        """Every "Order details" dl field as shown (the loose "Lines" and "Tracking" included), for the record."""
         return {k: v.text for k, v in read_dl(self.order_region).items()}
 
     @verb

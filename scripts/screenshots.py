@@ -91,6 +91,8 @@ def transactions(page: Page, site: MockSite, out: Path) -> None:
         page.get_by_role("menuitem", name="View details").click()
         drawer = page.get_by_role("dialog", name="Transaction details")
         expect(drawer.get_by_role("region", name="Dispute")).to_be_visible()
+        # The drawer scrolls inside itself (full_page does not extend it): show its end, the dispute area.
+        drawer.get_by_role("region", name="Dispute").scroll_into_view_if_needed()
         shoot(page, out, f"22-transactions-drawer-{state}")
 
 

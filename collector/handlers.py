@@ -40,6 +40,7 @@ from evidence.models import (
     Transaction,
     TransactionType,
 )
+from pages.base import full_screenshot
 from pages.errors import OrderNotFound, PageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -104,7 +105,7 @@ class ScreenRecorder:
         log.info("screen.reached", screen=screen, url=url)
         n = len(self.captures) + 1
         stem = f"captures/{n:02d}-{screen}"
-        png = page.screenshot(full_page=True, animations="disabled")
+        png = full_screenshot(page)
         html = page.content().encode("utf-8")
         capture = Capture(
             screen=screen,

@@ -5,7 +5,7 @@ page object from their verbs and typed ``evidence.models`` from their readers; f
 typed errors of ``pages.errors``. ``reader_for`` gives the layout-independent ``RefundReader``.
 """
 
-from pages.base import FailureSnapshot, Panel, Screen, snapshot_failure
+from pages.base import FailureSnapshot, Panel, Screen, full_screenshot, snapshot_failure
 from pages.dispute_area import DisputeArea
 from pages.dispute_form import REASONS, DisputeForm, DisputeFormFacts, DisputeSubmitted
 from pages.disputes import CasePage, DisputesDashboard
@@ -96,5 +96,6 @@ __all__ = [
     "find_threads",
     "reader_for",
     "session_expired",
+    "full_screenshot",
     "snapshot_failure",
 ]

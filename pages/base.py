@@ -43,6 +43,7 @@ __all__ = [
     "Panel",
     "Screen",
     "accessible_names",
+    "full_screenshot",
     "snapshot_failure",
     "verb",
 ]
@@ -281,6 +282,34 @@ class FailureSnapshot:
     url: str
 
 
+# The height a screenshot needs so that an open dialog or drawer shows all of its content: Seller
+# Center's drawers are fixed-position and scroll inside, so a full-page screenshot of the document
+# alone cuts them at the window's edge (the refund details and the dispute area are at the bottom).
+_CONTENT_HEIGHT = """() => {
+  const tallest = [...document.querySelectorAll('[role=dialog], dialog[open]')]
+    .filter((el) => el.offsetParent !== null || getComputedStyle(el).position === 'fixed')
+    .map((el) => el.getBoundingClientRect().top + el.scrollHeight);
+  return Math.ceil(Math.max(document.documentElement.scrollHeight, ...tallest));
+}"""
+_MAX_SHOT_HEIGHT = 16000  # Chromium's texture limit is ~16k px
+
+
+def full_screenshot(page: Page) -> bytes:
+    """A PNG of everything the screen shows, open dialogs and drawers included in full.
+
+    The viewport is stretched to the content's height for the shot and then put back.
+    """
+    viewport = page.viewport_size
+    needed = min(int(page.evaluate(_CONTENT_HEIGHT)), _MAX_SHOT_HEIGHT)
+    if viewport is None or needed <= viewport["height"]:
+        return page.screenshot(full_page=True, animations="disabled")
+    page.set_viewport_size({"width": viewport["width"], "height": needed})
+    try:
+        return page.screenshot(full_page=True, animations="disabled")
+    finally:
+        page.set_viewport_size(viewport)
+
+
 def snapshot_failure(page: Page, folder: str | Path, name: str) -> FailureSnapshot:
     """Write ``<name>.png`` and ``<name>.html`` of the page into ``folder`` (best effort).
 
@@ -292,7 +321,7 @@ def snapshot_failure(page: Page, folder: str | Path, name: str) -> FailureSnapsh
     screenshot: Path | None = out / f"{stem}.png"
     html: Path | None = out / f"{stem}.html"
     try:
-        page.screenshot(path=str(screenshot), full_page=True)
+        screenshot.write_bytes(full_screenshot(page))  # type: ignore[union-attr]
     except PlaywrightError:
         screenshot = None
     try:

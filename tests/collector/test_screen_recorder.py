@@ -15,6 +15,10 @@ class FakePage:
     text: str
     screenshots: int = 0
     load: int = 0  # generated ids differ on every load, as on the real site
+    viewport_size: dict[str, int] | None = None
+
+    def evaluate(self, script: str) -> int:
+        return 0  # the content's height: nothing taller than the window
 
     def locator(self, selector: str) -> FakePage:
         assert selector == "body"

@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from collector.browser import find_browser, launch_options  # noqa: E402
 from fixtures.scenario import load_scenario  # noqa: E402
 from fixtures.site import Faults, MockSite  # noqa: E402
+from pages.base import full_screenshot  # noqa: E402
 
 MINIMAL = ROOT / "fixtures" / "scenarios" / "minimal.json"
 OPEN_TXN, DISPUTED_TXN, PASSED_TXN, SELLER_TXN = (
@@ -35,7 +36,7 @@ def ready(page: Page, heading: str) -> None:
 
 
 def shoot(page: Page, out: Path, name: str) -> None:
-    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+    (out / f"{name}.png").write_bytes(full_screenshot(page))  # open drawers in full, as the collector does
     print(f"  {name}.png")
 
 
@@ -91,8 +92,6 @@ def transactions(page: Page, site: MockSite, out: Path) -> None:
         page.get_by_role("menuitem", name="View details").click()
         drawer = page.get_by_role("dialog", name="Transaction details")
         expect(drawer.get_by_role("region", name="Dispute")).to_be_visible()
-        # The drawer scrolls inside itself (full_page does not extend it): show its end, the dispute area.
-        drawer.get_by_role("region", name="Dispute").scroll_into_view_if_needed()
         shoot(page, out, f"22-transactions-drawer-{state}")
 
 

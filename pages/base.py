@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Concatenate, ParamSpec, Self, TypedDict, TypeVar
+from typing import ClassVar, Concatenate, ParamSpec, Self, TypedDict, TypeVar, Unpack
 from urllib.parse import urljoin, urlparse
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,7 @@ from pages.parsing import zone
 __all__ = [
     "DEFAULT_TIMEOUT_MS",
     "DEFAULT_TZ",
+    "DialogPanel",
     "FailureSnapshot",
     "Options",
     "Panel",
@@ -268,6 +269,24 @@ class Panel(_Base):
             raise ScreenNotReached(self.name, f"{self.name} to open and finish loading", self.page.url) from None
         self._raise_if_interrupted()
         return self
+
+
+class DialogPanel(Panel):
+    """A ``dialog`` (modal or drawer) named ``dialog_name`` with a "Close" button."""
+
+    dialog_name = ""
+
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
+        super().__init__(page, page.get_by_role("dialog", name=self.dialog_name), **kwargs)
+        self.close_button = self.root.get_by_role("button", name="Close", exact=True)
+
+    @verb
+    def close(self) -> None:
+        self._require(self.close_button, "button 'Close'", scope=self.root).click(timeout=self.timeout)
+        try:
+            expect(self.root).to_be_hidden(timeout=self.timeout)
+        except AssertionError:
+            raise ScreenNotReached(self.name, f"the {self.name} dialog to close", self.page.url) from None
 
 
 # --------------------------------------------------------------------------- failure snapshots

@@ -15,10 +15,10 @@ from typing import Unpack
 from playwright.sync_api import Locator, Page, expect
 
 from evidence.models import Layout, Money, RefundDetail, Transaction
-from pages.base import Options, Panel, Screen, verb
+from pages.base import DialogPanel, Options, Panel, Screen, verb
 from pages.details import read_breakdown, refund_from_fields
 from pages.dispute_area import BUTTON_PAYMENTS, DisputeArea
-from pages.errors import ElementMissing, OrderNotFound, OrderTooOld, ScreenNotReached
+from pages.errors import ElementMissing, OrderNotFound, OrderTooOld
 from pages.parsing import EMPTY, parse_int, parse_line_numbers, parse_money, parse_transaction_type, parse_when
 from pages.widgets import Table, read_dl, read_table
 
@@ -228,14 +228,14 @@ class TransactionHistory(Panel):
         return TransactionDetailsDialog(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 
-class TransactionDetailsDialog(Panel):
+class TransactionDetailsDialog(DialogPanel):
     """The ``dialog`` "Transaction details" with the dispute area under NET PAYABLE."""
 
     name = "Transaction details"
+    dialog_name = "Transaction details"
 
     def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
-        super().__init__(page, page.get_by_role("dialog", name="Transaction details"), **kwargs)
-        self.close_button = self.root.get_by_role("button", name="Close", exact=True)
+        super().__init__(page, **kwargs)
         self.dispute_area = DisputeArea(
             page, self.root, button_name=BUTTON_PAYMENTS, screen=self.name, tz=self.tz, timeout=self.timeout
         )
@@ -260,11 +260,3 @@ class TransactionDetailsDialog(Panel):
             screen=self.name,
             url=self.page.url,
         )
-
-    @verb
-    def close(self) -> None:
-        self._require(self.close_button, "button 'Close'", scope=self.root).click(timeout=self.timeout)
-        try:
-            expect(self.root).to_be_hidden(timeout=self.timeout)
-        except AssertionError:
-            raise ScreenNotReached(self.name, "the dialog to close", self.page.url) from None

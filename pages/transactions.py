@@ -24,10 +24,10 @@ from evidence.models import (
     Transaction,
     TransactionType,
 )
-from pages.base import Options, Panel, Screen, verb
+from pages.base import DialogPanel, Options, Screen, verb
 from pages.details import read_breakdown, refund_from_fields
 from pages.dispute_area import BUTTON_TRANSACTIONS, DisputeArea
-from pages.errors import ElementMissing, OrderNotFound, OrderTooOld, ScreenNotReached
+from pages.errors import ElementMissing, OrderNotFound, OrderTooOld
 from pages.parsing import (
     EMPTY,
     parse_address,
@@ -192,16 +192,16 @@ class TransactionsDashboard(Screen):
         return TransactionDrawer(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 
-class TransactionDrawer(Panel):
+class TransactionDrawer(DialogPanel):
     """The drawer (``dialog`` "Transaction details") with "Order details" and "Refund details"."""
 
     name = "Transactions > Transaction details"
+    dialog_name = "Transaction details"
 
     def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
-        super().__init__(page, page.get_by_role("dialog", name="Transaction details"), **kwargs)
+        super().__init__(page, **kwargs)
         self.order_region = self.root.get_by_role("region", name="Order details")
         self.refund_region = self.root.get_by_role("region", name="Refund details")
-        self.close_button = self.root.get_by_role("button", name="Close", exact=True)
         self.dispute_area = DisputeArea(
             page,
             self.refund_region,
@@ -320,11 +320,3 @@ class TransactionDrawer(Panel):
             screen=self.name,
             url=self.page.url,
         )
-
-    @verb
-    def close(self) -> None:
-        self._require(self.close_button, "button 'Close'", scope=self.root).click(timeout=self.timeout)
-        try:
-            expect(self.root).to_be_hidden(timeout=self.timeout)
-        except AssertionError:
-            raise ScreenNotReached(self.name, "the drawer to close", self.page.url) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Unpack
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from pages.base import Options, Screen, verb
 from pages.errors import AccountLocked, LoginFailed, ScreenNotReached
@@ -24,6 +24,11 @@ _NOT_EMPTY = re.compile(r"\S")
 
 class _AuthScreen(Screen):
     """Login screens have no shell and no main loading state of their own to wait for."""
+
+    @property
+    def _error_page(self) -> Locator:
+        """The site's error pages, so a refused form is reported at once, not after a timeout."""
+        return self.error_heading.or_(self.rate_heading)
 
     def _raise_if_interrupted(self) -> None:
         if self.error_heading.count():
@@ -64,13 +69,14 @@ class LoginPage(_AuthScreen):
         verify = TwoFactorPage(self.page, tz=self.tz, timeout=self.timeout)
         alert = self.page.get_by_role("alert").filter(has_text=_NOT_EMPTY)
         try:
-            expect(verify.landmark.or_(alert).first).to_be_visible(timeout=self.timeout)
+            expect(verify.landmark.or_(alert).or_(self._error_page).first).to_be_visible(timeout=self.timeout)
         except AssertionError:
             super()._raise_if_interrupted()
             raise ScreenNotReached(self.name, "heading 'Verify it's you' or an alert", self.page.url) from None
         failure = self._failure()
         if failure is not None:
             raise failure
+        super()._raise_if_interrupted()  # an error page (5xx, 429) answered the form
         return verify.wait_until_ready()
 
 
@@ -91,11 +97,13 @@ class TwoFactorPage(_AuthScreen):
         shell = Shell(self.page, tz=self.tz, timeout=self.timeout)
         alert = self.page.get_by_role("alert").filter(has_text=_NOT_EMPTY)
         try:
-            expect(shell.nav.or_(alert).first).to_be_visible(timeout=self.timeout)
+            expect(shell.nav.or_(alert).or_(self._error_page).first).to_be_visible(timeout=self.timeout)
         except AssertionError:
             super()._raise_if_interrupted()
             raise ScreenNotReached(self.name, "navigation 'Main' or an alert", self.page.url) from None
         failure = self._failure()
         if failure is not None and not shell.nav.count():
             raise failure
+        if not shell.nav.count():
+            super()._raise_if_interrupted()  # an error page (5xx, 429) answered the code
         return shell.wait_until_ready()

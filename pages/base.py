@@ -109,6 +109,7 @@ class _Base:
         self.error_heading = page.get_by_role("heading", name=ERROR_HEADING)
         self.login_heading = page.get_by_role("heading", name="Sign in to Seller Center")
         self.rate_heading = page.get_by_role("heading", name=RATE_LIMIT_TEXT)
+        self.not_found_heading = page.get_by_role("heading", name="Page not found", exact=True)
 
     # ----------------------------------------------------------------- diagnosis
 
@@ -227,7 +228,7 @@ class Screen(_Base):
         looked_for = f"heading '{self.heading if isinstance(self.heading, str) else self.heading.pattern}'"
         try:
             landmark_or_stop = self.landmark.or_(self.login_heading).or_(self.error_heading).or_(self.rate_heading)
-            expect(landmark_or_stop.first).to_be_visible(timeout=self.timeout)
+            expect(landmark_or_stop.or_(self.not_found_heading).first).to_be_visible(timeout=self.timeout)
         except AssertionError:
             self._raise_if_interrupted()
             seen = accessible_names(self.page.locator("body"), "heading")
@@ -235,6 +236,9 @@ class Screen(_Base):
                 self.name, looked_for, self.page.url, seen=f"headings {seen}" if seen else None
             ) from None
         self._raise_if_interrupted()
+        if self.not_found_heading.count() and not self.landmark.count():
+            # This site has no such screen (e.g. no Transactions dashboard): say so at once.
+            raise ScreenNotReached(self.name, looked_for, self.page.url, seen="heading 'Page not found'")
         try:
             expect(self.loading).to_have_count(0, timeout=self.timeout)
             expect(self.main).not_to_have_attribute("aria-busy", "true", timeout=self.timeout)

@@ -27,6 +27,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pages.errors import (
     ConnectionLost,
     ElementMissing,
+    OrderNotFound,
+    OrderTooOld,
     PageError,
     RateLimited,
     ScreenNotReached,
@@ -43,6 +45,7 @@ __all__ = [
     "Options",
     "Panel",
     "Screen",
+    "SearchScreen",
     "accessible_names",
     "full_screenshot",
     "snapshot_failure",
@@ -249,6 +252,39 @@ class Screen(_Base):
         if not self.landmark.count():
             raise ScreenNotReached(self.name, looked_for, self.page.url)
         return self
+
+
+NOT_FOUND = re.compile(r"No results found for")
+TOO_OLD = re.compile(r"is older than \d+ days")
+
+
+class SearchScreen(Screen):
+    """A screen with a labelled search box and a "Search" button, answering "No results found
+    for ..." or "... is older than 90 days" in a ``status`` (Payments, Transactions, Returns,
+    Disputes)."""
+
+    search_label: ClassVar[str]
+
+    def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
+        super().__init__(page, **kwargs)
+        # get_by_label: the box is a searchbox on the mock and may be a textbox elsewhere.
+        self.query = page.get_by_label(self.search_label, exact=True)
+        self.search_button = self.main.get_by_role("button", name="Search", exact=True)
+        self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
+        self.too_old = page.get_by_role("status").filter(has_text=TOO_OLD)
+
+    def _submit_search(self, number: str) -> None:
+        """Type ``number``, press Search and wait for the answer to load."""
+        self._require(self.query, f"textbox '{self.search_label}'", role="textbox").fill(number, timeout=self.timeout)
+        self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
+        self.wait_until_ready()
+
+    def _raise_if_no_result(self, number: str) -> None:
+        """``OrderTooOld`` / ``OrderNotFound`` when the screen says so."""
+        if self.too_old.count():
+            raise OrderTooOld(number, screen=self.name, url=self.page.url)
+        if self.not_found.count():
+            raise OrderNotFound(number, screen=self.name, url=self.page.url)
 
 
 class Panel(_Base):

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from typing import Unpack
 
 from playwright.sync_api import Page
 
 from evidence.models import CaseMessage, DisputeCase
-from pages.base import Options, Screen, verb
+from pages.base import Options, Screen, SearchScreen, verb
 from pages.errors import ElementMissing, OrderNotFound
-from pages.parsing import EMPTY, clean, parse_case_status, parse_iso, parse_optional_money, parse_when
+from pages.parsing import (
+    EMPTY,
+    clean,
+    parse_case_status,
+    parse_iso,
+    parse_optional_money,
+    parse_when,
+)
 from pages.widgets import Pagination, TableRow, read_dl, read_table
 
 __all__ = ["COLUMNS", "CasePage", "DisputesDashboard"]
 
 COLUMNS = ("Case ID", "PO #", "Type", "Submitted", "Status", "Decision date", "Amount reimbursed")
-NOT_FOUND = re.compile(r"No results found for")
 _CASE_FIELDS = ("PO #", "Type", "Submitted", "Status")
 
 # Reads each message article in one pass: heading (author), time element, body text.
@@ -36,22 +41,18 @@ def _opt(text: str) -> str | None:
     return None if text in EMPTY else text
 
 
-class DisputesDashboard(Screen):
+class DisputesDashboard(SearchScreen):
     """The table "Disputes" (newest first, paginated), searchable by case ID or PO #."""
 
     name = "Disputes"
     heading = "Disputes"
     path = "/disputes"
+    search_label = "Search by case ID or PO #"
 
     def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
-        self.query = page.get_by_label(
-            "Search by case ID or PO #", exact=True
-        )  # a textbox (the mock renders a searchbox)
-        self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.table = page.get_by_role("table", name="Disputes", exact=True)
         self.pagination = Pagination(self.main, timeout=self.timeout)
-        self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
 
     def _rows(self) -> list[TableRow]:
         if not self.table.count():  # wait_until_ready has seen loading finish: the table is there or not
@@ -88,11 +89,7 @@ class DisputesDashboard(Screen):
     @verb
     def search(self, case_id_or_po: str) -> list[DisputeCase]:
         """Cases matching a case ID or PO #; ``OrderNotFound`` when there are none."""
-        self._require(self.query, "textbox 'Search by case ID or PO #'", role="textbox").fill(
-            case_id_or_po, timeout=self.timeout
-        )
-        self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {case_id_or_po}")
-        self.wait_until_ready()
+        self._submit_search(case_id_or_po)
         if self.not_found.count():
             raise OrderNotFound(case_id_or_po, screen=self.name, url=self.page.url)
         return self.read_all()

@@ -15,10 +15,10 @@ from typing import Unpack
 from playwright.sync_api import Locator, Page, expect
 
 from evidence.models import Layout, Money, RefundDetail, Transaction
-from pages.base import DialogPanel, Options, Panel, Screen, verb
+from pages.base import DialogPanel, Options, Panel, Screen, SearchScreen, verb
 from pages.details import read_breakdown, refund_from_fields
 from pages.dispute_area import BUTTON_PAYMENTS, DisputeArea
-from pages.errors import ElementMissing, OrderNotFound, OrderTooOld
+from pages.errors import ElementMissing, OrderNotFound
 from pages.parsing import EMPTY, parse_int, parse_line_numbers, parse_money, parse_transaction_type, parse_when
 from pages.widgets import Table, read_dl, read_table
 
@@ -35,9 +35,7 @@ __all__ = [
 
 RESULT_COLUMNS = ("PO #", "Customer order #", "Order date", "Items", "NET PAYABLE")
 HISTORY_COLUMNS = ("Date", "Transaction type", "Description", "Line", "NET PAYABLE")
-NOT_FOUND = re.compile(r"No results found for")
 _ARROW = re.compile(r"^Show transactions for PO (\d+)$")  # no named group: Playwright runs it in JS
-TOO_OLD = re.compile(r"is older than \d+ days")
 
 
 class PaymentsPage(Screen):
@@ -62,22 +60,17 @@ class PaymentsPage(Screen):
         return SearchTransactionsTab(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 
-class SearchTransactionsTab(Screen):
+class SearchTransactionsTab(SearchScreen):
     """``/payments?tab=search``: search by PO # or customer order #."""
 
     name = "Payments > Search Transactions"
     heading = "Payments"
     path = "/payments?tab=search"
+    search_label = "PO # or customer order #"
 
     def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
-        self.query = page.get_by_label(
-            "PO # or customer order #", exact=True
-        )  # a textbox (the mock renders a searchbox)
-        self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.results = page.get_by_role("table", name="Search results")
-        self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
-        self.too_old = page.get_by_role("status").filter(has_text=TOO_OLD)
 
     def wait_until_ready(self) -> SearchTransactionsTab:
         super().wait_until_ready()
@@ -87,19 +80,14 @@ class SearchTransactionsTab(Screen):
     @verb
     def search(self, number: str) -> ResultRow:
         """Search one PO / customer order number; its single result row, or a typed error."""
-        self._require(self.query, "textbox 'PO # or customer order #'", role="textbox").fill(
-            number, timeout=self.timeout
-        )
-        self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
-        self.wait_until_ready()
+        self._submit_search(number)
         return self.result_row(number)
 
     @verb
     def result_row(self, number: str) -> ResultRow:
         """The result shown now for ``number``; ``OrderNotFound`` / ``OrderTooOld`` when the site says so."""
-        if self.too_old.count():
-            raise OrderTooOld(number, screen=self.name, url=self.page.url)
-        if self.not_found.count() or not self.results.count():
+        self._raise_if_no_result(number)
+        if not self.results.count():
             raise OrderNotFound(number, screen=self.name, url=self.page.url)
         table = read_table(
             self.results, caption="Search results", screen=self.name, url=self.page.url, required=RESULT_COLUMNS

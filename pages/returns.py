@@ -7,15 +7,14 @@ transaction id, amount and dispute area (docs/screens.md, "Returns dashboard").
 
 from __future__ import annotations
 
-import re
 from typing import Unpack
 
 from playwright.sync_api import Page, expect
 
 from evidence.models import ReturnInfo, TrackingEvent
-from pages.base import Options, Panel, Screen, verb
+from pages.base import Options, Panel, SearchScreen, verb
 from pages.dispute_area import BUTTON_RETURNS, DisputeArea
-from pages.errors import ElementMissing, OrderNotFound, OrderTooOld
+from pages.errors import ElementMissing, OrderNotFound
 from pages.parsing import (
     EMPTY,
     parse_bool,
@@ -32,31 +31,24 @@ __all__ = ["COLUMNS", "ReturnDetails", "ReturnsDashboard"]
 
 COLUMNS = ("RMA #", "PO #", "Customer order #", "Return date", "Channel", "Reason", "Refund amount")
 EVENT_COLUMNS = ("Time", "Status", "Location")
-NOT_FOUND = re.compile(r"No results found for")
-TOO_OLD = re.compile(r"is older than \d+ days")
 
 
 def _opt(text: str | None) -> str | None:
     return None if text is None or text in EMPTY else text
 
 
-class ReturnsDashboard(Screen):
+class ReturnsDashboard(SearchScreen):
     """``/returns``: the table "Returns" (paginated)."""
 
     name = "Returns"
     heading = "Returns"
     path = "/returns"
+    search_label = "Search by PO, RMA or customer order #"
 
     def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
-        self.query = page.get_by_label(
-            "Search by PO, RMA or customer order #", exact=True
-        )  # a textbox (the mock renders a searchbox)
-        self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.table = page.get_by_role("table", name="Returns", exact=True)
         self.pagination = Pagination(self.main, timeout=self.timeout)
-        self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
-        self.too_old = page.get_by_role("status").filter(has_text=TOO_OLD)
 
     def _rows(self) -> list[TableRow]:
         if not self.table.count():  # wait_until_ready has seen loading finish: the table is there or not
@@ -66,15 +58,8 @@ class ReturnsDashboard(Screen):
     @verb
     def search(self, number: str) -> list[TableRow]:
         """Search a PO, RMA or customer order number: the matching rows, or a typed error."""
-        self._require(self.query, "textbox 'Search by PO, RMA or customer order #'", role="textbox").fill(
-            number, timeout=self.timeout
-        )
-        self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
-        self.wait_until_ready()
-        if self.too_old.count():
-            raise OrderTooOld(number, screen=self.name, url=self.page.url)
-        if self.not_found.count():
-            raise OrderNotFound(number, screen=self.name, url=self.page.url)
+        self._submit_search(number)
+        self._raise_if_no_result(number)
         rows: list[TableRow] = []
         while True:
             rows.extend(

@@ -24,10 +24,10 @@ from evidence.models import (
     Transaction,
     TransactionType,
 )
-from pages.base import DialogPanel, Options, Screen, verb
+from pages.base import DialogPanel, Options, SearchScreen, verb
 from pages.details import read_breakdown, refund_from_fields
 from pages.dispute_area import BUTTON_TRANSACTIONS, DisputeArea
-from pages.errors import ElementMissing, OrderNotFound, OrderTooOld
+from pages.errors import ElementMissing
 from pages.parsing import (
     EMPTY,
     parse_address,
@@ -63,32 +63,25 @@ TYPE_LABELS = {
     TransactionType.REVERSAL: "Reversal",
 }
 _MORE = re.compile(r"^More actions for (?P<id>.+)$")
-NOT_FOUND = re.compile(r"No results found for")
-TOO_OLD = re.compile(r"is older than \d+ days")
 
 
 def _optional(text: str) -> str | None:
     return None if text in EMPTY else text
 
 
-class TransactionsDashboard(Screen):
+class TransactionsDashboard(SearchScreen):
     """``/transactions``: the table "Transactions", newest first, paginated."""
 
     name = "Transactions"
     heading = "Transactions"
     path = "/transactions"
+    search_label = "Search by PO or customer order #"
 
     def __init__(self, page: Page, **kwargs: Unpack[Options]) -> None:
         super().__init__(page, **kwargs)
-        self.query = page.get_by_label(
-            "Search by PO or customer order #", exact=True
-        )  # a textbox (the mock renders a searchbox)
-        self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.type_filter = page.get_by_role("combobox", name="Transaction type")
         self.table = page.get_by_role("table", name="Transactions", exact=True)
         self.pagination = Pagination(self.main, timeout=self.timeout)
-        self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
-        self.too_old = page.get_by_role("status").filter(has_text=TOO_OLD)
 
     # ----------------------------------------------------------------- reading rows
 
@@ -141,15 +134,8 @@ class TransactionsDashboard(Screen):
     @verb
     def search(self, number: str) -> list[Transaction]:
         """Search one PO / customer order number: its transactions (every page), or a typed error."""
-        self._require(self.query, "textbox 'Search by PO or customer order #'", role="textbox").fill(
-            number, timeout=self.timeout
-        )
-        self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
-        self.wait_until_ready()
-        if self.too_old.count():
-            raise OrderTooOld(number, screen=self.name, url=self.page.url)
-        if self.not_found.count():
-            raise OrderNotFound(number, screen=self.name, url=self.page.url)
+        self._submit_search(number)
+        self._raise_if_no_result(number)
         return self.read_all()
 
     @verb

@@ -10,11 +10,15 @@ tests all launch the same thing. The search order is:
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import os
 import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from playwright.sync_api import BrowserType
@@ -110,3 +114,25 @@ def launch_options(choice: BrowserChoice, *, headless: bool = True) -> dict[str,
     if choice.executable:
         options["executable_path"] = choice.executable
     return options
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_own_thread(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run ``fn`` (which starts and stops its own ``sync_playwright()``) on a fresh thread.
+
+    Playwright's sync API refuses to start on a thread that already runs an asyncio loop (a
+    Jupyter notebook, an async host application, or pytest-playwright's session in the tests).
+    Every Playwright object ``fn`` makes stays on that thread; its result or error comes back.
+    Used for the short browser sessions outside the workers (sign-in, session check, scan).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=fn.__name__) as pool:
+            # The caller's context goes along, so log lines keep their bound job id and PO.
+            return pool.submit(contextvars.copy_context().run, fn, *args, **kwargs).result()
+
+    return wrapper

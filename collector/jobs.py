@@ -26,6 +26,7 @@ from pathlib import Path
 
 import structlog
 
+from collector.browser import in_own_thread
 from collector.errors import ConfigError, SessionLost
 from collector.inputs import InputBatch
 from collector.journal import Journal, OrderState
@@ -107,6 +108,7 @@ def _job_lock(job_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+@in_own_thread
 def _discover_scan(settings: CollectorSettings, since_text: str, journal: Journal, limiter: RateLimiter, retry: RetryPolicy, stats: JobStats) -> int:
     """Walk the Transactions dashboard for Customer Care refunds since then; add their POs."""
     from playwright.sync_api import sync_playwright

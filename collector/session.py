@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from collector.browser import in_own_thread
 from collector.errors import LoginError, SessionMissing
 from collector.settings import (
     CollectorSettings,
@@ -90,6 +91,7 @@ def sign_in_on(page: Page, settings: CollectorSettings) -> None:
         raise LoginError(f"sign-in refused by Seller Center: {exc.reason}") from None
 
 
+@in_own_thread
 def login_with_credentials(settings: CollectorSettings) -> Path:
     """Headless sign-in with the configured credentials; saves and returns the session path."""
     from playwright.sync_api import sync_playwright
@@ -107,6 +109,7 @@ def login_with_credentials(settings: CollectorSettings) -> Path:
     return settings.session_path
 
 
+@in_own_thread
 def login_interactive(settings: CollectorSettings) -> Path:
     """A headed browser for the operator to sign in; saves the session once the shell shows."""
     from playwright.sync_api import expect, sync_playwright
@@ -142,6 +145,7 @@ def login_interactive(settings: CollectorSettings) -> Path:
     return settings.session_path
 
 
+@in_own_thread
 def check_session(settings: CollectorSettings) -> bool:
     """True when the saved session still opens a signed-in screen, False when the site asks to
     sign in. A 5xx / 429 / dropped answer raises the page objects' transient error instead of

@@ -2,7 +2,8 @@
 
 Prints the URL, the scenario seller's sign-in e-mail and password and the TOTP secret to put in an
 authenticator app (it is a mock: none of these are real secrets). ``--totp-code`` prints the
-current 2FA code instead of starting the server.
+current 2FA code instead of starting the server. ``--generate N`` runs on a generated scenario of
+N orders (``fixtures.scenarios.generate``; ``--seed`` picks it) instead of a file.
 """
 
 from __future__ import annotations
@@ -29,9 +30,15 @@ def _fail(lines: list[str]) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _load(scenario: Path | None) -> Scenario:
+def _load(scenario: Path | None, generate: int | None = None, seed: int | None = None) -> Scenario:
     from fixtures.site import default_scenario
 
+    if generate is not None:
+        if scenario is not None:
+            raise _fail(["error: give --scenario or --generate, not both"])
+        from fixtures.scenarios.generate import generate_scenario
+
+        return generate_scenario(generate, seed=seed or 0)
     try:
         return load_scenario(scenario) if scenario else default_scenario()
     except ScenarioError as exc:
@@ -40,6 +47,7 @@ def _load(scenario: Path | None) -> Scenario:
 
 def mock_site(
     scenario: Annotated[Path | None, typer.Option("--scenario", help="Scenario JSON (default: the default scenario).")] = None,
+    generate: Annotated[int | None, typer.Option("--generate", min=1, help="Run on a generated scenario of N orders (fixtures/scenarios/generate.py); --seed picks it.")] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0 = a free port).")] = 8765,
     latency_ms: Annotated[int, typer.Option("--latency-ms", min=0, help="Added to every page/API answer.")] = 0,
@@ -51,13 +59,13 @@ def mock_site(
     expire_after_requests: Annotated[int, typer.Option("--expire-after-requests", min=0, help="Sessions die after N requests (0 = off).")] = 0,
     idle_minutes: Annotated[int | None, typer.Option("--idle-minutes", min=1, help="Idle expiry (default: the scenario's).")] = None,
     layout_drift: Annotated[bool, typer.Option("--layout-drift", help="Rename buttons and move NET PAYABLE (docs/screens.md).")] = False,
-    seed: Annotated[int | None, typer.Option("--seed", help="Makes the random faults repeatable.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Makes the random faults repeatable (and picks the --generate scenario, default 0).")] = None,
     totp_code: Annotated[bool, typer.Option("--totp-code", help="Print the current 2FA code and exit.")] = False,
 ) -> None:
     """Run the mock Seller Center (Ctrl-C stops it)."""
     from fixtures.site import Faults, MockSite
 
-    loaded = _load(scenario)
+    loaded = _load(scenario, generate, seed)
     if totp_code:
         print(pyotp.TOTP(loaded.seller.totp_secret).now())
         return

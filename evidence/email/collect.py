@@ -24,7 +24,11 @@ Returns ``EmailEvidence(threads, reply_checks, raw_emails)`` (a named tuple):
 
 What belongs to the order is decided by ``match_order``; a message read later in the same pass
 that replies to a matching one belongs too. Copies of one message from several sources are
-merged (``merge_messages``) keeping the copy with original bytes. Sources are streamed: only the
+merged (``merge_messages``) keeping the copy with original bytes and the role whichever copy knows
+(the Inbox labels the seller's messages); the addresses the Inbox labels as the seller's then
+give the seller's role to the order's other messages from them (``learn_seller_addresses``).
+``EmailEvidence.unknown_roles`` counts the human messages whose sender stayed unidentified (the
+collector warns once per job; the policy says ``unknown`` where they could change a reply check). Sources are streamed: only the
 order's messages are kept in memory. A source that cannot be read raises ``EmailSourceError``
 (``ImapError`` for IMAP) with a one-line message; a broken message never does (it gets notes).
 """
@@ -42,9 +46,9 @@ from typing import NamedTuple
 from evidence.email.classify import classify
 from evidence.email.imap import ImapSource, fetch_imap
 from evidence.email.match import OrderKey, annotate, load_message, match_order
-from evidence.email.merge import CollectedMessage, merge_messages
+from evidence.email.merge import CollectedMessage, learn_seller_addresses, merge_messages
 from evidence.email.parse import ParsedEmail
-from evidence.email.replies import compute_reply_checks
+from evidence.email.replies import compute_reply_checks, unidentified_messages
 from evidence.email.roles import EmailConfig
 from evidence.email.sources import RawMessage, iter_path
 from evidence.email.thread import to_threads
@@ -72,6 +76,11 @@ class EmailEvidence(NamedTuple):
     threads: list[Thread]
     reply_checks: list[ReplyCheck]
     raw_emails: list[RawEmail]
+
+    @property
+    def unknown_roles(self) -> int:
+        """Human messages whose sender is neither a known party nor a mail system (see ``unidentified_messages``)."""
+        return len(unidentified_messages([m for thread in self.threads for m in thread.messages]))
 
 
 def raw_bundle_path(message: Message, raw: bytes) -> str:
@@ -134,6 +143,7 @@ def collect_thread(
             collected.append(CollectedMessage(message=message, raw=item.data, origin=item.origin))
 
     merged = merge_messages(collected, tolerance=dedupe_tolerance)
+    learn_seller_addresses(merged)
     raw_emails: list[RawEmail] = []
     messages: list[Message] = []
     for entry in merged:

@@ -14,6 +14,17 @@ copy is recorded in ``Message.also_seen_in``.
   the relay handled it) + normalized body (whitespace and case ignored, quoted history removed; the
   shorter text, if not trivially short, contained in the longer one). The mailbox copy inherits
   the Inbox tab.
+* **Roles are never lost in a merge.** The kept copy keeps its bytes but takes the role from
+  whichever copy knows it: a kept copy whose role is ``unknown`` (its sender matched no configured
+  address) takes the other copy's role, e.g. the Seller Center Inbox's "seller" label; its role
+  reason says so. A role the kept copy already has (configured addresses) is kept; a different
+  Inbox label is noted in its reasons. ``CollectedMessage.inbox_role`` remembers the Inbox's label.
+* **Seller addresses learned from the Inbox** (``learn_seller_addresses``, called by
+  ``collect_thread`` after the merge): the From address of every message the Inbox labels as the
+  seller's (the Inbox copy's, which is also its mailbox twin's) is the seller's, so the order's
+  other messages from that address whose role is still ``unknown`` become the seller's, with a role
+  reason naming the Inbox message it was learned from. Relay addresses and mail systems are never
+  learned.
 
 ``collect_for_order`` is the collector pipeline's entry point (settings -> sources ->
 ``collect_thread``).
@@ -27,9 +38,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from evidence.email.classify import own_text
-from evidence.models import Message, MessageSource, Order
+from evidence.email.roles import RELAY_ADDRESS, is_mail_system
+from evidence.models import Message, MessageSource, Order, Role
 
-__all__ = ["CollectedMessage", "collect_for_order", "merge_messages", "normalized_body"]
+__all__ = ["CollectedMessage", "collect_for_order", "learn_seller_addresses", "merge_messages", "normalized_body"]
 
 _PREFERENCE = {MessageSource.MAILBOX: 0, MessageSource.IMAP: 1, MessageSource.INBOX: 2}
 _MIN_CONTAINED = 20
@@ -43,6 +55,7 @@ class CollectedMessage:
     raw: bytes | None = None
     origin: str = ""
     also_seen_in: list[str] = field(default_factory=list)
+    inbox_role: Role | None = None  # the role the Seller Center Inbox gives this message (or its merged copy)
 
     def finish(self) -> Message:
         """The message with every merged copy recorded."""
@@ -93,6 +106,42 @@ def _find_inbox_twin(
     return None
 
 
+def _with_role(message: Message, role: Role, reason: str) -> Message:
+    """``message`` with a new role; its earlier role reasons give way to ``reason``."""
+    reasons = [r for r in message.reasons if not r.startswith("role:")]
+    update: dict[str, object] = {"role": role, "reasons": [*reasons, f"role: {reason}"]}
+    if role is Role.SELLER and message.complaint:
+        update["complaint"] = False  # the seller answering a complaint is not a complaint
+    return message.model_copy(update=update)
+
+
+def _take_role(kept: CollectedMessage, item: CollectedMessage, label: str) -> None:
+    """Merge rule for roles: the kept copy keeps its bytes, and takes the role from whichever copy knows it."""
+    other = item.message
+    from_inbox = other.source is MessageSource.INBOX
+    if from_inbox and kept.inbox_role is None:
+        kept.inbox_role = other.role
+    if other.role is Role.UNKNOWN or other.role is kept.message.role:
+        return
+    sender = kept.message.sender.lower()
+    if kept.message.role is Role.UNKNOWN:
+        if from_inbox:
+            reason = (
+                f"{other.role.value}, as the Seller Center Inbox labels this message ({label}); "
+                f"the {kept.message.source.value} copy's sender {sender} matched no configured role"
+            )
+        else:
+            why = next((r.removeprefix("role: ") for r in other.reasons if r.startswith("role:")), other.role.value)
+            reason = f"{other.role.value}, from the copy {label} ({why})"
+        kept.message = _with_role(kept.message, other.role, reason)
+    elif from_inbox:
+        note = (
+            f"role: the Seller Center Inbox labels it {other.role.value} ({label}); "
+            f"the configured role {kept.message.role.value} is kept"
+        )
+        kept.message = kept.message.model_copy(update={"reasons": [*kept.message.reasons, note]})
+
+
 def merge_messages(
     items: Iterable[CollectedMessage], *, tolerance: timedelta = timedelta(minutes=2)
 ) -> list[CollectedMessage]:
@@ -111,11 +160,41 @@ def merge_messages(
             label = _label(item)
             if label != _label(twin):
                 twin.also_seen_in.append(label)
+            _take_role(twin, item, label)
             continue
+        if item.message.source is MessageSource.INBOX and item.inbox_role is None:
+            item.inbox_role = item.message.role
         kept.append(item)
         by_id.setdefault(item.message.message_id, []).append(item)
     kept.sort(key=lambda i: (i.message.sent_at, i.message.message_id))
     return kept
+
+
+def learn_seller_addresses(kept: list[CollectedMessage]) -> dict[str, Message]:
+    """Give the seller's role to ``unknown`` messages from an address the Inbox labels as the seller's.
+
+    ``kept`` is ``merge_messages``' result (one order's messages); entries are updated in place.
+    Returns the learned addresses (lowercase) with the Inbox-labelled message each was learned from.
+    """
+    learned: dict[str, Message] = {}
+    for entry in kept:
+        sender = entry.message.sender.strip().lower()
+        if entry.inbox_role is not Role.SELLER or "@" not in sender:
+            continue
+        if RELAY_ADDRESS.match(sender) or is_mail_system(sender):
+            continue
+        learned.setdefault(sender, entry.message)
+    for entry in kept:
+        message = entry.message
+        source = learned.get(message.sender.strip().lower())
+        if source is None or message.role is not Role.UNKNOWN or is_mail_system(message.sender):
+            continue
+        reason = (
+            f"{message.sender.lower()} is the seller's address, learned from the Seller Center Inbox, which labels "
+            f"its message of {source.sent_at:%Y-%m-%d %H:%M} UTC as the seller's (seller_addresses does not list it)"
+        )
+        entry.message = _with_role(message, Role.SELLER, reason)
+    return learned
 
 
 

@@ -23,6 +23,12 @@ Status: ``ON_TIME`` (human reply at or before the due time), ``LATE`` (human rep
 
 The policy engine calls this with the policy's windows; time is injected (``now``) so results are
 reproducible.
+
+**Unidentified senders.** A human message whose role stayed ``UNKNOWN`` (no ``seller_addresses``
+matched, no Seller Center Inbox label, not a mail system) may be the seller's reply or a customer's
+inquiry from another address. ``compute_reply_checks`` cannot count it either way, so the policy
+asks :func:`could_be_reply` / :func:`could_need_reply` whether such a message might change a check
+and then says ``unknown`` with :func:`describe_unidentified`'s reason instead of failing.
 """
 
 from __future__ import annotations
@@ -30,9 +36,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from evidence.email.roles import is_mail_system
 from evidence.models import Message, MessageKind, ReplyCheck, ReplyStatus, Role
 
-__all__ = ["INBOUND_ROLES", "compute_reply_checks", "needs_reply"]
+__all__ = [
+    "INBOUND_ROLES",
+    "compute_reply_checks",
+    "could_be_reply",
+    "could_need_reply",
+    "describe_unidentified",
+    "needs_reply",
+    "unidentified_messages",
+]
 
 INBOUND_ROLES: frozenset[Role] = frozenset({Role.CUSTOMER, Role.WALMART_CUSTOMER_CARE})
 
@@ -106,3 +121,37 @@ def compute_reply_checks(
             )
         )
     return checks
+
+
+# --------------------------------------------------------------------------- unidentified senders
+
+
+def unidentified_messages(messages: Sequence[Message]) -> list[Message]:
+    """Human messages whose sender could not be identified (role ``UNKNOWN``, not a mail system)."""
+    return [m for m in messages if m.role is Role.UNKNOWN and not m.automatic and not is_mail_system(m.sender)]
+
+
+def describe_unidentified(count: int) -> str:
+    """The reason a reviewer reads when unidentified senders leave a check open."""
+    noun = "message" if count == 1 else "messages"
+    return f"{count} {noun} whose sender could not be identified as seller or customer: set seller_addresses"
+
+
+def could_be_reply(check: ReplyCheck, unidentified: Sequence[Message]) -> list[Message]:
+    """Unidentified messages that may be the human reply ``check`` lacks: sent at or after the inbound
+    message and by its due time (a later one would still be late, so it changes nothing)."""
+    return [
+        m
+        for m in unidentified
+        if m.message_id != check.inbound_message_id and check.inbound_at <= m.sent_at <= check.due_at
+    ]
+
+
+def could_need_reply(
+    messages: Sequence[Message], unidentified: Sequence[Message], *, reply_window: timedelta
+) -> list[Message]:
+    """Unidentified messages that, were they inquiries, got no human seller reply within ``reply_window``."""
+    seller = [m for m in messages if m.role is Role.SELLER and not m.automatic]
+    return [
+        u for u in unidentified if not any(u.sent_at < s.sent_at <= u.sent_at + reply_window for s in seller)
+    ]

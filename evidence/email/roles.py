@@ -28,7 +28,7 @@ from pydantic import Field, field_validator
 
 from evidence.models import Message, Model, Role
 
-__all__ = ["RELAY_ADDRESS", "EmailConfig", "assign_role"]
+__all__ = ["RELAY_ADDRESS", "EmailConfig", "assign_role", "is_mail_system"]
 
 RELAY_ADDRESS = re.compile(r"^[0-9a-f]{32}@relay\.walmart\.com$", re.IGNORECASE)
 _CC_LOCAL = re.compile(r"(customer[._-]?care|customercare|escalation|cc[._-]?escalations?|walmart[._-]?care)", re.I)
@@ -83,11 +83,16 @@ class EmailConfig(Model):
         return address in self.seller_addresses or self.in_domains(address, self.seller_domains)
 
 
+def is_mail_system(address: str) -> bool:
+    """``MAILER-DAEMON`` / ``postmaster``: a mail system, never a party (role ``unknown`` on purpose)."""
+    return address.lower().split("@", 1)[0] in ("mailer-daemon", "postmaster")
+
+
 def assign_role(message: Message, config: EmailConfig, relay_address: str | None = None) -> tuple[Role, str]:
     """The sender's role and a one-line reason. ``relay_address`` is the order's, when known."""
     sender = message.sender.lower()
     local = sender.split("@", 1)[0]
-    if local in ("mailer-daemon", "postmaster"):
+    if is_mail_system(sender):
         return Role.UNKNOWN, f"{sender} is a mail system, not a person (even on a configured domain)"
     if config.is_seller(sender):
         return Role.SELLER, f"{sender} is a configured seller address"

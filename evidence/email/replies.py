@@ -148,10 +148,18 @@ def could_be_reply(check: ReplyCheck, unidentified: Sequence[Message]) -> list[M
 
 
 def could_need_reply(
-    messages: Sequence[Message], unidentified: Sequence[Message], *, reply_window: timedelta
+    messages: Sequence[Message],
+    unidentified: Sequence[Message],
+    *,
+    reply_window: timedelta,
+    complaint_window: timedelta = timedelta(hours=1),
 ) -> list[Message]:
-    """Unidentified messages that, were they inquiries, got no human seller reply within ``reply_window``."""
+    """Unidentified messages that, were they inquiries, got no human seller reply within their window
+    (``complaint_window`` for a complaint, else ``reply_window``)."""
     seller = [m for m in messages if m.role is Role.SELLER and not m.automatic]
-    return [
-        u for u in unidentified if not any(u.sent_at < s.sent_at <= u.sent_at + reply_window for s in seller)
-    ]
+
+    def answered(u: Message) -> bool:
+        due = u.sent_at + (complaint_window if u.complaint else reply_window)
+        return any(u.sent_at < s.sent_at <= due for s in seller)
+
+    return [u for u in unidentified if not answered(u)]

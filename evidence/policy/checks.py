@@ -5,6 +5,12 @@ Status meaning, everywhere: ``pass`` = the data supports filing on this point, `
 not, ``unknown`` = the data needed is missing. A missing field is never a pass. The one
 informational finding is ``return_window`` (pass = issued outside the return window, a ground for
 full reimbursement; fail = inside it, which blocks nothing).
+
+Unidentified senders (human messages whose role stayed ``unknown``, see
+``evidence.email.replies.unidentified_messages``) are never read as "no reply": a missing reply
+that one of them could be (sent by the due time), or one of them that could be an unanswered
+inquiry, makes the reply findings ``unknown`` with the reason "N messages whose sender could not
+be identified as seller or customer: set seller_addresses".
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from evidence.email.replies import could_be_reply, could_need_reply, describe_unidentified, unidentified_messages
 from evidence.models import (
     DisputeState,
     EvidenceRef,
@@ -65,6 +72,27 @@ class Facts:
     @property
     def has_messages(self) -> bool:
         return bool(self.messages)
+
+    @property
+    def unidentified(self) -> list[Message]:
+        """Human messages whose sender could not be identified as seller, customer or Walmart."""
+        return unidentified_messages(self.messages)
+
+    def unidentified_hint(self) -> str:
+        return describe_unidentified(len(self.unidentified))
+
+    def may_be_reply(self, check: ReplyCheck) -> list[Message]:
+        """Unidentified messages that may be the reply ``check`` is missing (see ``could_be_reply``)."""
+        return could_be_reply(check, self.unidentified)
+
+    def may_need_reply(self) -> list[Message]:
+        """Unidentified messages that, were they inquiries, got no seller reply in time."""
+        return could_need_reply(
+            self.messages,
+            self.unidentified,
+            reply_window=self.policy.reply_timedelta,
+            complaint_window=self.policy.complaint_timedelta,
+        )
 
     def local(self, moment: datetime) -> str:
         return format_local(moment, self.tz)
@@ -231,7 +259,13 @@ def check_replies_on_time(facts: Facts) -> Finding:
             "No messages were captured, so replies cannot be shown; collect the mailbox and Inbox.",
             [_field("threads")],
         )
+    unanswered_unknown = facts.may_need_reply()
+    unknown_refs = [_message(m.message_id, "sender unidentified") for m in facts.unidentified]
     if not facts.reply_checks:
+        if unanswered_unknown:
+            return _finding(
+                "replies.on_time", title, UNKNOWN, _unanswered_unknown(facts, unanswered_unknown), unknown_refs
+            )
         return _finding(
             "replies.on_time", title, PASS, "No customer or Customer Care message needed a reply.", [_field("threads")]
         )
@@ -240,18 +274,31 @@ def check_replies_on_time(facts: Facts) -> Finding:
         for c in facts.reply_checks
         if c.status in (ReplyStatus.LATE, ReplyStatus.UNANSWERED, ReplyStatus.AUTOMATIC_ONLY)
     ]
+    undecided = [c for c in bad if facts.may_be_reply(c)]
+    bad = [c for c in bad if c not in undecided]
     pending = [c for c in facts.reply_checks if c.status is ReplyStatus.PENDING]
     refs = [_message(c.inbound_message_id, c.status.value) for c in facts.reply_checks]
     refs += [_message(c.reply_message_id, "reply") for c in facts.reply_checks if c.reply_message_id]
+    refs += unknown_refs
     if bad:
         parts = [f"{c.inbound_role.value} message of {facts.local(c.inbound_at)}: {_describe(c, facts)}" for c in bad]
         return _finding("replies.on_time", title, FAIL, "; ".join(parts) + ".", refs)
+    if undecided:
+        parts = [
+            f"the {c.inbound_role.value} message of {facts.local(c.inbound_at)} has no reply from an identified "
+            f"seller address by {facts.local(c.due_at)}, but {len(facts.may_be_reply(c))} of them came in between "
+            "and may be that reply"
+            for c in undecided
+        ]
+        return _finding("replies.on_time", title, UNKNOWN, f"{facts.unidentified_hint()}. " + "; ".join(parts) + ".", refs)
     if pending:
         parts = [
             f"{c.inbound_role.value} message of {facts.local(c.inbound_at)} needs a reply by {facts.local(c.due_at)}"
             for c in pending
         ]
         return _finding("replies.on_time", title, UNKNOWN, "; ".join(parts) + ".", refs)
+    if unanswered_unknown:
+        return _finding("replies.on_time", title, UNKNOWN, _unanswered_unknown(facts, unanswered_unknown), refs)
     slowest = max(c.latency_hours or 0 for c in facts.reply_checks)
     return _finding(
         "replies.on_time",
@@ -259,6 +306,14 @@ def check_replies_on_time(facts: Facts) -> Finding:
         PASS,
         f"Every inbound message ({len(facts.reply_checks)}) got a human reply in time (slowest {slowest:.1f} h).",
         refs,
+    )
+
+
+def _unanswered_unknown(facts: Facts, open_: list[Message]) -> str:
+    first = open_[0]
+    return (
+        f"{facts.unidentified_hint()}. {len(open_)} of them (first {facts.local(first.sent_at)}, from {first.sender}) "
+        "got no reply from an identified seller address in time: if they are inquiries, they were not answered."
     )
 
 
@@ -277,6 +332,18 @@ def check_automatic_only(facts: Facts) -> Finding:
     auto = [c for c in facts.reply_checks if c.automatic_reply_ids]
     only = [c for c in auto if c.status is ReplyStatus.AUTOMATIC_ONLY]
     refs = [_message(i, "automatic") for c in auto for i in c.automatic_reply_ids]
+    undecided = [c for c in only if facts.may_be_reply(c)]
+    only = [c for c in only if c not in undecided]
+    if undecided and not only:
+        refs += [_message(m.message_id, "sender unidentified") for c in undecided for m in facts.may_be_reply(c)]
+        return _finding(
+            "replies.automatic_only",
+            title,
+            UNKNOWN,
+            f"{facts.unidentified_hint()}. {len(undecided)} message(s) got only automatic replies from identified "
+            "seller addresses; a message from an unidentified sender in their window may be the human reply.",
+            refs,
+        )
     if only:
         return _finding(
             "replies.automatic_only",

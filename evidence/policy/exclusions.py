@@ -104,6 +104,9 @@ def _check_missed_reply(facts: Facts, code: str) -> Finding:
         for c in facts.reply_checks
         if c.inbound_at < issued and c.due_at <= issued and (c.replied_at is None or c.replied_at > c.due_at)
     ]
+    # A message from an unidentified sender inside the window may be the reply: then the check is open.
+    undecided = [c for c in missed if facts.may_be_reply(c)]
+    missed = [c for c in missed if c not in undecided]
     if missed:
         first = missed[0]
         return _finding(
@@ -113,5 +116,28 @@ def _check_missed_reply(facts: Facts, code: str) -> Finding:
             f"The {first.inbound_role.value} message of {facts.local(first.inbound_at)} had no human reply "
             f"by {facts.local(first.due_at)}, before the refund on {facts.local(issued)}.",
             [_message(c.inbound_message_id, "missed") for c in missed],
+        )
+    unknown_refs = [_message(m.message_id, "sender unidentified") for m in facts.unidentified]
+    if undecided:
+        first = undecided[0]
+        return _finding(
+            code,
+            title,
+            UNKNOWN,
+            f"{facts.unidentified_hint()}. The {first.inbound_role.value} message of "
+            f"{facts.local(first.inbound_at)} had no reply from an identified seller address by "
+            f"{facts.local(first.due_at)}, before the refund on {facts.local(issued)}; one of them may be that reply.",
+            [*(_message(c.inbound_message_id, "reply unclear") for c in undecided), *unknown_refs],
+        )
+    before = [m for m in facts.may_need_reply() if m.sent_at < issued]
+    if before:
+        return _finding(
+            code,
+            title,
+            UNKNOWN,
+            f"{facts.unidentified_hint()}. {len(before)} of them, before the refund (first "
+            f"{facts.local(before[0].sent_at)}), got no reply from an identified seller address in time: "
+            "if they are inquiries, a reply was missed.",
+            unknown_refs,
         )
     return _finding(code, title, PASS, "Every message before the refund was answered in time.", [_field("threads")])

@@ -139,6 +139,15 @@ def _customer_contacted(facts: Facts) -> Finding:
             f"The seller wrote {len(sent)} message(s), first on {facts.local(sent[0].sent_at)}.",
             [_message(m.message_id) for m in sent],
         )
+    if facts.unidentified:
+        return _finding(
+            "lost_order.customer_contacted",
+            title,
+            UNKNOWN,
+            f"{facts.unidentified_hint()}. No human message from an identified seller address is in the captured "
+            "threads; one of them may be the seller's.",
+            [_message(m.message_id, "sender unidentified") for m in facts.unidentified],
+        )
     return _finding(
         "lost_order.customer_contacted",
         title,

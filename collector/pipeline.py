@@ -16,6 +16,7 @@ a second version.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from collector.settings import CollectorSettings
 from evidence.bundle import Artifact, BundleContext, BundleError, read_bundle, write_bundle, write_index
 from evidence.bundle.layout import MANIFEST, bundle_key, parse_version
 from evidence.email.merge import collect_for_order
+from evidence.email.replies import unidentified_messages
 from evidence.models import Assessment, RefundCase, ReplyCheck, Seller, Thread
 from evidence.policy import assess as assess_case
 from evidence.policy import default_registry
@@ -81,6 +83,7 @@ class Pipeline:
         self.clock = clock
         # "now" for deadlines and reply windows; the demo passes the mock's scenario clock.
         self.assess_now = assess_now or clock
+        self._roles_lock, self._roles_warned = threading.Lock(), False  # email.roles_unknown: once per job
 
     # ------------------------------------------------------------------ steps
 
@@ -93,6 +96,15 @@ class Pipeline:
             settings=self.settings,
             now=self.assess_now(),
         )
+
+    def warn_roles_unknown(self, po: str, threads: list[Thread]) -> None:
+        """Warn once per job when senders could not be identified (their reply findings say unknown)."""
+        unknown = len(unidentified_messages([m for thread in threads for m in thread.messages]))
+        with self._roles_lock:
+            if not unknown or self._roles_warned:
+                return
+            self._roles_warned = True
+        log.warning("email.roles_unknown", po=po, messages=unknown, hint="set seller_addresses (the seller's own)")
 
     def build_case(self, capture: RefundCapture, threads: list[Thread], checks: list[ReplyCheck]) -> RefundCase:
         return RefundCase(
@@ -124,6 +136,7 @@ class Pipeline:
         if existing is not None:
             return existing
         threads, checks, raw_emails = self.merge_email(capture)
+        self.warn_roles_unknown(capture.po, threads)
         case = self.build_case(capture, threads, checks)
         assessment = self.assess(case)
         case = case.model_copy(update={"assessment": assessment})

@@ -28,9 +28,10 @@ merged (``merge_messages``) keeping the copy with original bytes and the role wh
 (the Inbox labels the seller's messages); the addresses the Inbox labels as the seller's then
 give the seller's role to the order's other messages from them (``learn_seller_addresses``).
 ``EmailEvidence.unknown_roles`` counts the human messages whose sender stayed unidentified (the
-collector warns once per job; the policy says ``unknown`` where they could change a reply check). Sources are streamed: only the
-order's messages are kept in memory. A source that cannot be read raises ``EmailSourceError``
-(``ImapError`` for IMAP) with a one-line message; a broken message never does (it gets notes).
+collector warns once per job; the policy says ``unknown`` where they could change a reply check).
+Sources are streamed: only the order's messages are kept in memory. A source that cannot be read
+raises ``EmailSourceError`` (``ImapError`` for IMAP) with a one-line message; a broken message
+never does (it gets notes).
 """
 
 from __future__ import annotations

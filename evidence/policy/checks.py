@@ -290,7 +290,8 @@ def check_replies_on_time(facts: Facts) -> Finding:
             "and may be that reply"
             for c in undecided
         ]
-        return _finding("replies.on_time", title, UNKNOWN, f"{facts.unidentified_hint()}. " + "; ".join(parts) + ".", refs)
+        detail = f"{facts.unidentified_hint()}. " + "; ".join(parts) + "."
+        return _finding("replies.on_time", title, UNKNOWN, detail, refs)
     if pending:
         parts = [
             f"{c.inbound_role.value} message of {facts.local(c.inbound_at)} needs a reply by {facts.local(c.due_at)}"

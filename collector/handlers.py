@@ -28,6 +28,7 @@ import structlog
 
 from collector.ratelimit import RateLimiter
 from collector.retry import RetryPolicy
+from collector.snapshots import html_snapshot
 from evidence.models import (
     Capture,
     DisputeCase,
@@ -106,7 +107,7 @@ class ScreenRecorder:
         n = len(self.captures) + 1
         stem = f"captures/{n:02d}-{screen}"
         png = full_screenshot(page)
-        html = page.content().encode("utf-8")
+        html = html_snapshot(page)  # inert: no scripts, no links out, styles inlined
         capture = Capture(
             screen=screen,
             url=url,

@@ -1,0 +1,49 @@
+"""Evidence HTML snapshots: the page's markup and its style sheets, made inert by ``evidence.snapshot``.
+
+``ScreenRecorder`` (handlers.py) calls ``html_snapshot(page)``: one ``page.content()`` and one
+``page.evaluate`` that reads the text of every style sheet the page applies (linked, inline,
+``@import``-ed and constructed sheets, each under its media condition), so the snapshot shows the
+same styles without loading ``/static/...`` from a bundle folder. A sheet the browser does not
+let the page read (another origin) is left out.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from evidence.snapshot import inert_snapshot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from playwright.sync_api import Page
+
+PAGE_CSS_JS = """() => {
+  const parts = [];
+  const walk = (sheet, media) => {
+    let rules;
+    try { rules = Array.from(sheet.cssRules); } catch (e) { return; }  // another origin: unreadable
+    let text = "";
+    for (const rule of rules) {
+      if (rule instanceof CSSImportRule) {
+        if (rule.styleSheet) walk(rule.styleSheet, rule.media ? rule.media.mediaText : "");
+      } else {
+        text += rule.cssText + "\\n";
+      }
+    }
+    parts.push(media ? `@media ${media} {\\n${text}}` : text);
+  };
+  for (const sheet of [...document.styleSheets, ...(document.adoptedStyleSheets || [])]) {
+    if (!sheet.disabled) walk(sheet, sheet.media ? sheet.media.mediaText : "");
+  }
+  return parts.join("\\n");
+}"""
+
+
+def page_css(page: Page) -> str:
+    """The text of every style sheet ``page`` applies, in document order."""
+    css = page.evaluate(PAGE_CSS_JS)
+    return css if isinstance(css, str) else ""
+
+
+def html_snapshot(page: Page) -> bytes:
+    """The inert snapshot of what ``page`` shows now (UTF-8 bytes)."""
+    return inert_snapshot(page.content(), page_css(page))

@@ -27,6 +27,7 @@ import structlog
 
 from collector.handlers import RefundCapture
 from collector.settings import CollectorSettings
+from collector.traces import custody_details
 from evidence.bundle import Artifact, BundleContext, BundleError, read_bundle, write_bundle, write_index
 from evidence.bundle.layout import MANIFEST, bundle_key, parse_version
 from evidence.email.merge import collect_for_order
@@ -149,6 +150,7 @@ class Pipeline:
             browser_version=capture.browser_version,
             job_id=self.job_id,
             policy_id=assessment.policy_id if assessment else self.settings.policy_id,
+            custody_details=custody_details(capture.files),  # a scrubbed trace says what was masked
         )
         ref = write_bundle(self.out_dir, case, artifacts, context, clock=self.clock)
         size = sum(len(a.data) for a in artifacts)

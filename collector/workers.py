@@ -28,6 +28,7 @@ from collector.ratelimit import RateLimiter
 from collector.report import JobStats
 from collector.retry import RetryPolicy
 from collector.session import SessionKeeper
+from collector.traces import bundle_trace, stop_scrubbed
 from collector.settings import (
     CollectorSettings,
     context_options_for,
@@ -194,9 +195,9 @@ class Worker(threading.Thread):
                 if keep_trace:
                     path = self.job.failures_dir / f"{po}-trace.zip"
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    context.tracing.stop(path=str(path))
-                    if into_bundle:
-                        staged = StagedFile("captures/trace.zip", path.read_bytes(), "application/zip")
+                    scrubbed = stop_scrubbed(context, path, self.job.settings, self.job.keeper.path)  # None: not kept
+                    if into_bundle and scrubbed is not None:
+                        staged = bundle_trace(path, scrubbed)
                         path.unlink()
                 else:
                     context.tracing.stop()

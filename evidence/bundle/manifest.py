@@ -9,8 +9,8 @@ meaning of a field in place: add a field, or bump the major version and document
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,7 +133,12 @@ class Artifact:
 
 @dataclass(frozen=True)
 class BundleContext:
-    """Who and what wrote the bundle. ``signing_key`` signs the manifest when given."""
+    """Who and what wrote the bundle. ``signing_key`` signs the manifest when given.
+
+    ``custody_details`` are added to the ``captured`` custody entry: what the collector did to
+    the captured files before sealing them (``{"scrubbed": "captures/trace.zip: cookie=27, ..."}``,
+    counts and kinds only, never a masked value).
+    """
 
     tool_version: str
     operator: str
@@ -142,6 +147,7 @@ class BundleContext:
     job_id: str | None = None
     policy_id: str | None = None
     signing_key: SigningKey | None = None
+    custody_details: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

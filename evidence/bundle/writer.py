@@ -117,7 +117,9 @@ def write_bundle(
         all_files = dict(files)
         all_files[REPORT] = report_bytes(name, case, files, at, assessments=assessments, reviews=[])
         sealed = seal(all_files, manifest, at, context.signing_key, media_types=declared)
-        details = {"signed_by": context.signing_key.fingerprint} if context.signing_key else {}
+        details = dict(context.custody_details)
+        if context.signing_key:
+            details["signed_by"] = context.signing_key.fingerprint
         if context.job_id:
             details["job_id"] = context.job_id
         staging = out_dir / f"{STAGING_PREFIX}{name}-{os.getpid()}-{secrets.token_hex(4)}"

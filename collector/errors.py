@@ -7,6 +7,7 @@ marker (see ``collector.retry``). These are the errors of the job itself.
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,26 @@ from collector.browser import BrowserNotFound
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+CLIP_CHARS = 60
+# A full, over-quota or read-only disk: no order can succeed until the operator makes room.
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def clip(text: str, limit: int = CLIP_CHARS) -> str:
+    """``repr`` of operator input for an error message, cut to ``limit`` characters with an ellipsis."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """``no space left on <path>`` when ``exc`` (or the error it wraps) is a full, over-quota or
+    read-only disk; None for anything else."""
+    for error in (exc, exc.__cause__, exc.__context__):
+        if isinstance(error, OSError) and error.errno in STORAGE_ERRNOS:
+            where = getattr(exc, "path", None) or error.filename or "the output disk"
+            if error.errno == errno.EROFS:
+                return f"{where} is on a read-only file system"
+            return f"no space left on {where}"
+    return None
 
 
 class CollectorError(Exception):
@@ -84,3 +105,8 @@ def operator_errors() -> Iterator[None]:
         raise fail(str(exc), exc.exit_code) from None
     except BrowserNotFound as exc:
         raise fail(str(exc), EXIT_USAGE) from None
+    except OSError as exc:  # a full disk while writing the index or the report: one line, not a traceback
+        problem = storage_failure(exc)
+        if problem is None:
+            raise
+        raise fail(f"{problem}: make room, then run the same command again", EXIT_FAILED) from None

@@ -27,9 +27,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from collector.errors import InputError
+from collector.errors import InputError, clip
 
-PO_PATTERN = re.compile(r"^\d{8,20}$")
+# ASCII digits only: ``\d`` also matches Arabic-Indic or fullwidth digits, which no PO has.
+PO_PATTERN = re.compile(r"[0-9]{8,20}")
+CSV_DELIMITERS = ",;\t"
 PO_COLUMNS = ("po", "po #", "po#", "po number", "purchase order #", "purchase order", "walmart.com po #", "purchaseordernumber")
 LEGACY_PO = "Walmart.com PO #"
 LEGACY_TYPE = "Transaction Type"
@@ -54,7 +56,7 @@ class SkippedLine:
     reason: str
 
     def describe(self) -> str:
-        return f"line {self.line}: {self.reason}: {self.text[:60]!r}"
+        return f"line {self.line}: {self.reason}: {clip(self.text)}"
 
 
 @dataclass
@@ -65,9 +67,17 @@ class InputBatch:
     skipped: list[SkippedLine] = field(default_factory=list)
     source: str = "cli"
     format: str = "list"
+    # the POs already in ``pos``: a set beside the list keeps ``add`` O(1) (30,000 POs in a blink)
+    _seen: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        given, self.pos = self.pos, []
+        for po in given:
+            self.add(po)
 
     def add(self, po: str) -> None:
-        if po not in self.pos:
+        if po not in self._seen:
+            self._seen.add(po)
             self.pos.append(po)
 
     def extend(self, other: InputBatch) -> None:
@@ -86,7 +96,7 @@ def validate_po(text: str) -> str:
     """A PO number as typed (spaces and dashes between digit groups allowed) -> its digits."""
     value = re.sub(r"[\s-]", "", text or "")
     if not PO_PATTERN.fullmatch(value):
-        raise InputError(f"not a PO number: {text!r} (expected 8 to 20 digits, e.g. 4342076435326)")
+        raise InputError(f"not a PO number: {clip(text or '')} (expected 8 to 20 digits, e.g. 4342076435326)")
     return value
 
 
@@ -114,50 +124,95 @@ def _norm(header: str) -> str:
     return re.sub(r"\s+", " ", header.strip().lower())
 
 
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _is_po(text: str) -> bool:
+    try:
+        validate_po(text)
+    except InputError:
+        return False
+    return True
+
+
 def read_orders_file(path: Path) -> InputBatch:
-    """One PO per line (``#`` comments and blank lines ignored), or a CSV with a PO column."""
+    """One PO per line (``#`` comments and blank lines ignored), or a CSV with a PO column.
+
+    Comment lines never count, whatever they hold: a comma in a comment does not make a CSV, and
+    a file of comments only has no PO. The format is decided on the first other line.
+    """
     text = _read_text(path)
     batch = InputBatch(source=str(path), format="lines")
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise InputError("the orders file is empty (expected one PO per line, or a CSV with a PO column)", path=str(path))
-    first = next(line for line in lines if line.strip())
-    if "," in first or "\t" in first or ";" in first:
-        return _read_orders_csv(path, text, batch)
-    for n, line in enumerate(lines, start=1):
+    content = [(n, line) for n, line in enumerate(lines, start=1) if line.strip() and not _is_comment(line)]
+    if not content:
+        raise InputError("no PO number in the file, only comments (expected one PO per line, or a CSV with a PO column)",
+                         path=str(path))
+    first = content[0][1]
+    if any(sep in first for sep in CSV_DELIMITERS) and not _is_po(first.split("#", 1)[0]):
+        return _read_orders_csv(path, lines, first, batch)
+    for n, line in content:
         value = line.split("#", 1)[0].strip()
         if not value:
             continue
         try:
             batch.add(validate_po(value))
-        except InputError as exc:
-            batch.skipped.append(SkippedLine(n, line.strip(), str(exc).split(" (")[0]))
+        except InputError:
+            batch.skipped.append(SkippedLine(n, line.strip(), "not a PO number"))
     if not batch.pos:
         raise InputError(f"no valid PO number in the file ({len(batch.skipped)} lines skipped; first: "
                          f"{batch.skipped[0].describe()})", path=str(path))
     return batch
 
 
-def _read_orders_csv(path: Path, text: str, batch: InputBatch) -> InputBatch:
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text else csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
-    header = [_norm(h) for h in rows[0]]
+def _csv_rows(text: str, path: Path, delimiter: str = ",") -> list[tuple[int, list[str]]]:
+    """The non-blank rows of a CSV text, each with the line it starts on.
+
+    No field is refused for its length: the whole file is in memory already, so the csv
+    module's 128 KiB field limit is lifted to the text's size while this file is parsed.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        start = 1
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV: {exc}", path=str(path), line=reader.line_num) from None
+    finally:
+        csv.field_size_limit(limit)
+    return rows
+
+
+def _read_orders_csv(path: Path, lines: list[str], header_line: str, batch: InputBatch) -> InputBatch:
+    # The header's most frequent separator is the delimiter (no sniffing: it guesses wrong on short
+    # files). Comment lines are blanked, not dropped, so line numbers stay the file's.
+    delimiter = max(CSV_DELIMITERS, key=header_line.count)
+    text = "\n".join("" if _is_comment(line) else line for line in lines)
+    rows = _csv_rows(text, path, delimiter)
+    names = rows[0][1]
+    header = [_norm(h) for h in names]
     column = next((header.index(c) for c in PO_COLUMNS if c in header), None)
     if column is None:
         raise InputError(
             f"no PO column in the CSV header (looked for {', '.join(repr(c) for c in PO_COLUMNS[:5])}...; "
-            f"found {', '.join(repr(h) for h in rows[0][:8])})",
+            f"found {', '.join(clip(h, 30) for h in names[:8])})",
             path=str(path),
         )
     batch.format = "csv"
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
+    for n, row in rows[1:]:
         cell = row[column] if column < len(row) else ""
         try:
             batch.add(validate_po(cell))
-        except InputError as exc:
-            batch.skipped.append(SkippedLine(n, ",".join(row), str(exc).split(" (")[0]))
+        except InputError:
+            batch.skipped.append(SkippedLine(n, delimiter.join(row), "not a PO number"))
     if not batch.pos:
         raise InputError("no valid PO number in the CSV's PO column", path=str(path))
     return batch
@@ -196,17 +251,9 @@ def read_recon(path: Path, *, cc_description: re.Pattern[str] = CC_DESCRIPTION) 
     """The POs of the Customer Care refunds in a legacy or current (V1) reconciliation report."""
     text = _read_text(path)
     if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc.msg} at line {exc.lineno}", path=str(path)) from None
-        records = data if isinstance(data, list) else data.get("records") or data.get("data") or []
-        if not records or not isinstance(records[0], dict):
-            raise InputError("no records in the JSON report (expected a list of objects)", path=str(path))
-        rows = [list(records[0].keys())] + [[str(r.get(k, "")) for k in records[0]] for r in records]
+        rows_with_no = _json_rows(text, path)
     else:
-        rows = list(csv.reader(io.StringIO(text)))
-    rows_with_no = [(n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
+        rows_with_no = _csv_rows(text, path)
     if not rows_with_no:
         raise InputError("the reconciliation report is empty", path=str(path))
     _, header = rows_with_no[0]
@@ -222,12 +269,33 @@ def read_recon(path: Path, *, cc_description: re.Pattern[str] = CC_DESCRIPTION) 
         raise InputError(
             "unknown reconciliation report: the header has neither the legacy columns "
             f"({LEGACY_PO!r}, {LEGACY_TYPE!r}) nor the current ones ({V1_PO!r}, {V1_TYPE!r}, "
-            f"{V1_DESCRIPTION!r}); found {', '.join(repr(n) for n in names[:6])}...",
+            f"{V1_DESCRIPTION!r}); found {', '.join(clip(n, 30) for n in names[:6])}...",
             path=str(path),
         )
     if not result.pos and result.skipped:
         raise InputError(f"no usable Customer Care refund row ({result.skipped[0].describe()})", path=str(path))
     return result
+
+
+def _json_rows(text: str, path: Path) -> list[tuple[int, list[str]]]:
+    """A JSON report (a list of objects, or an object holding one under ``records`` or ``data``)
+    as CSV-like rows: the header (every key, in first-seen order), then one row per record."""
+    expected = "expected a list of objects, or an object with a 'records' list"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} at line {exc.lineno}", path=str(path)) from None
+    except RecursionError:
+        raise InputError(f"not a usable JSON report: nested too deeply ({expected})", path=str(path)) from None
+    records = (data.get("records") or data.get("data")) if isinstance(data, dict) else data
+    if not isinstance(records, list) or not records:
+        raise InputError(f"no records in the JSON report ({expected})", path=str(path))
+    bad = next((n for n, record in enumerate(records, start=1) if not isinstance(record, dict)), None)
+    if bad is not None:
+        raise InputError(f"record {bad} is not an object ({expected})", path=str(path))
+    names = list(dict.fromkeys(key for record in records for key in record))
+    rows = [names] + [["" if r.get(k) is None else str(r.get(k)) for k in names] for r in records]
+    return [(n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
 
 
 def _cells(names: list[str], row: list[str]) -> dict[str, str]:
@@ -237,8 +305,8 @@ def _cells(names: list[str], row: list[str]) -> dict[str, str]:
 def _take(result: ReconResult, n: int, row: list[str], po_text: str, amount: Decimal | None, posted: str, desc: str) -> None:
     try:
         po = validate_po(po_text)
-    except InputError as exc:
-        result.skipped.append(SkippedLine(n, ",".join(row), str(exc).split(" (")[0]))
+    except InputError:
+        result.skipped.append(SkippedLine(n, ",".join(row), "not a PO number"))
         return
     result.add(po)
     result.refunds.append(ReconRefund(po, n, amount, posted, desc))
@@ -273,7 +341,7 @@ def _pick_v1(
 
 # --------------------------------------------------------------------------- --scan-since
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE | re.ASCII)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -286,5 +354,5 @@ def parse_since(text: str, now: datetime) -> datetime:
     try:
         when = datetime.fromisoformat(text.strip())  # 3.11 reads a trailing "Z"
     except ValueError:
-        raise InputError(f"--scan-since: not a duration or a time: {text!r} (e.g. 48h, 3d, 2026-11-18T00:00Z)") from None
+        raise InputError(f"--scan-since: not a duration or a time: {clip(text)} (e.g. 48h, 3d, 2026-11-18T00:00Z)") from None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -30,7 +31,7 @@ from pydantic_settings import (
 )
 
 from collector.browser import find_browser, launch_options
-from collector.errors import ConfigError
+from collector.errors import ConfigError, clip
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from playwright.sync_api import BrowserType
@@ -76,6 +77,7 @@ class CollectorSettings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         validate_default=True,
+        allow_inf_nan=False,  # "inf" or "nan" is never a timeout or a rate: refused at start
     )
 
     base_url: str = REAL_SELLER_CENTER
@@ -89,18 +91,19 @@ class CollectorSettings(BaseSettings):
     layout: LayoutChoice = "auto"
     trace: TraceMode = "off"
     max_requests_per_minute: float | None = Field(
-        default=None, gt=0, description="navigations + actions per minute, all workers together"
+        default=None, gt=0, le=1_000_000, description="navigations + actions per minute, all workers together"
     )
-    navigation_timeout_s: float = Field(default=30.0, gt=0)
-    action_timeout_s: float = Field(default=10.0, gt=0)
-    login_timeout_s: float = Field(default=600.0, gt=0, description="how long `collector login` waits for the operator")
+    # Upper bounds: Playwright's timers are JavaScript's (at most ~24 days; beyond, they fire at once).
+    navigation_timeout_s: float = Field(default=30.0, gt=0, le=86_400)
+    action_timeout_s: float = Field(default=10.0, gt=0, le=86_400)
+    login_timeout_s: float = Field(default=600.0, gt=0, le=86_400, description="how long `collector login` waits for the operator")
     retry_attempts: int = Field(default=5, ge=1, le=20)
-    retry_initial_wait_s: float = Field(default=0.5, ge=0)
-    retry_max_wait_s: float = Field(default=30.0, ge=0)
+    retry_initial_wait_s: float = Field(default=0.5, ge=0, le=3_600)
+    retry_max_wait_s: float = Field(default=30.0, ge=0, le=3_600)
     # e-mail sources merged with the Seller Center Inbox
     mail_folders: list[Path] = Field(default_factory=list, description=".eml folders, mbox files or Maildirs")
     imap_host: str | None = None
-    imap_port: int | None = None
+    imap_port: int | None = Field(default=None, ge=1, le=65_535)
     imap_user: str | None = None
     imap_password: SecretStr | None = None
     imap_security: Literal["ssl", "starttls"] = "ssl"
@@ -132,6 +135,39 @@ class CollectorSettings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"not an http(s) URL: {value!r}")
         return value.rstrip("/")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _check_data_dir(cls, value: Path) -> Path:
+        # The folder is created when a session is saved; a file in the way would only fail then.
+        for folder in (value, *value.parents):
+            if folder.exists():
+                if not folder.is_dir():
+                    below = "" if folder == value else f" (so {value} cannot be created)"
+                    raise ValueError(f"{folder} is a file, not a folder{below}")
+                break
+        return value
+
+    @field_validator("seller_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a tzdata folder name such as "America"
+            raise ValueError(f"unknown time zone {clip(value)} (expected an IANA name such as America/Chicago)") from None
+        return value
+
+    @field_validator("policy_id")
+    @classmethod
+    def _check_policy_id(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # empty: the version in effect on each refund's issue date
+        from evidence.policy import default_registry  # loads the packaged policy files: only when set
+
+        known = default_registry().ids
+        if value not in known:
+            raise ValueError(f"unknown policy id {clip(value)} (known: {', '.join(known)})")
+        return value
 
     # ------------------------------------------------------------------ derived values
 
@@ -172,16 +208,20 @@ class CollectorSettings(BaseSettings):
 def load_settings(config_file: Path | None = None, **overrides: Any) -> CollectorSettings:
     """Build and validate the settings once; a bad value is one readable ``ConfigError``."""
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    via = ""
+    if config_file is None and os.environ.get(CONFIG_ENV):  # the variable is checked like --config
+        config_file, via = Path(os.environ[CONFIG_ENV]), f" ({CONFIG_ENV})"
     if config_file is not None and not config_file.is_file():
-        raise ConfigError(f"config file not found: {config_file}")
+        raise ConfigError(f"config file not found: {config_file}{via}")
     token = _CONFIG_FILE.set(str(config_file) if config_file is not None else None)
     try:
         return CollectorSettings(**overrides)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "settings"
+        message = err["msg"].removeprefix("Value error, ")
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ConfigError(f"invalid setting {where}: {err['msg']}{more}") from None
+        raise ConfigError(f"invalid setting {where}: {message}{more}") from None
     except Exception as exc:  # noqa: BLE001 - a broken TOML/.env file surfaces as various errors
         raise ConfigError(f"cannot read the settings: {exc}") from None
     finally:

@@ -64,3 +64,29 @@ def test_the_mock_screen_really_has_what_a_snapshot_must_not_keep(signed_in_page
     html = html_snapshot(signed_in_page).decode()
     assert "<script" not in html and "<link" not in html and "/logout" not in html and "/static/" not in html
     assert any("/static/" in r.url for r in sent)  # the live page did load its scripts and styles
+
+
+def test_the_report_links_to_the_snapshot_and_it_opens_from_the_bundle(
+    signed_in_page: Page, browser: Browser, site: MockSite, tmp_path: Path
+) -> None:
+    from evidence.bundle import Artifact, write_bundle
+    from evidence.bundle.example import example_artifacts, example_case, example_context, fixed_clock
+
+    po = site.scenario.orders[0].po
+    _ready(signed_in_page, f"/transactions?q={po}")
+    shown = signed_in_page.locator("body").inner_text()
+    snapshot = Artifact("captures/01-refund-details.html", html_snapshot(signed_in_page))
+    artifacts = [snapshot if a.path == snapshot.path else a for a in example_artifacts()]
+    bundle = write_bundle(tmp_path, example_case(), artifacts, example_context(), clock=fixed_clock).path
+
+    context = browser.new_context()
+    page = context.new_page()
+    outbound: list[str] = []
+    page.on("request", lambda r: outbound.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.goto((bundle / "report.html").as_uri())
+    page.get_by_role("link", name="HTML snapshot").first.click()
+    expect(page).to_have_url((bundle / "captures" / "01-refund-details.html").as_uri())
+    expect(page.get_by_role("heading", name="Transactions", level=1)).to_be_visible()
+    assert page.locator("body").inner_text() == shown
+    assert outbound == []
+    context.close()

@@ -42,7 +42,7 @@ from evidence.models import (
     TransactionType,
 )
 from pages.base import full_screenshot
-from pages.errors import OrderNotFound, PageError
+from pages.errors import OrderNotFound, PageError, RateLimited
 
 if TYPE_CHECKING:  # pragma: no cover
     from playwright.sync_api import Page
@@ -53,13 +53,14 @@ T = TypeVar("T")
 # Rate-limiter tokens taken before each step: a lower estimate of the page + API requests it
 # sends (the rest is paid after the step from the observed count; docs/collector.md).
 INBOX_INDEX_TTL_S = 300.0
+RATE_LIMIT_DEFAULT_HOLD_S = 5.0  # a 429 without Retry-After
 STEP_COST = {
     "open": 1,  # "auto" layout: open the Transactions dashboard to see whether the site has it
     "transactions": 2,  # open the search screen, search (+ expand the row on Payments)
     "refund": 3,  # search, expand/menu, open the details dialog or drawer
     "order": 2,
     "returns": 2,
-    "inbox": 4,  # both Inbox tabs, first pages (more pages are not counted: see docs/collector.md)
+    "inbox": 2,  # one page of one Inbox tab (the page and its API call)
     "thread": 1,
     "case": 2,  # search the Disputes dashboard, open the case page
 }
@@ -151,6 +152,7 @@ class OrderOutcome:
     refunds: list[RefundCapture]
     cc_refund_ids: list[str]
     already_written: list[str]
+    busy: list[str] = field(default_factory=list)
 
 
 class Handler:
@@ -197,6 +199,10 @@ class Handler:
                     raise JobStopping()
             try:
                 return fn()
+            except RateLimited as exc:
+                # Every worker holds off until the site's Retry-After has passed, not only this one.
+                self.limiter.hold(exc.retry_after if exc.retry_after is not None else RATE_LIMIT_DEFAULT_HOLD_S)
+                raise
             finally:
                 # Pay for the requests the step sent beyond its estimate, before the next step
                 # (never inside a Playwright callback: blocking there would stall the page).
@@ -211,7 +217,12 @@ class Handler:
 
     # ------------------------------------------------------------------ the order
 
-    def capture_order(self, po: str, *, is_written: Callable[[str], bool]) -> OrderOutcome:
+    def capture_order(self, po: str, *, claim: Callable[[str], str]) -> OrderOutcome:
+        """Capture the order's Customer Care refunds that ``claim(transaction_id)`` hands to us.
+
+        ``claim`` answers ``"mine"`` (capture it), ``"done"`` (already bundled in this output
+        folder) or ``"busy"`` (another collector is capturing it now: the order comes back later).
+        """
         from pages.readers import reader_for
 
         recorder = ScreenRecorder(self.on_bytes)
@@ -221,8 +232,14 @@ class Handler:
         self.worker_cache["layout"] = reader.layout.value
         transactions = self._step("transactions", lambda: reader.list_transactions(po))
         cc_ids = [t.transaction_id for t in transactions if t.type == TransactionType.CUSTOMER_CARE_REFUND]
-        todo = [t for t in cc_ids if not is_written(t)]
-        outcome = OrderOutcome(refunds=[], cc_refund_ids=cc_ids, already_written=[t for t in cc_ids if t not in todo])
+        answers = {t: claim(t) for t in cc_ids}
+        todo = [t for t in cc_ids if answers[t] == "mine"]
+        outcome = OrderOutcome(
+            refunds=[],
+            cc_refund_ids=cc_ids,
+            already_written=[t for t in cc_ids if answers[t] == "done"],
+            busy=[t for t in cc_ids if answers[t] == "busy"],
+        )
         if not todo:
             return outcome
         order = self._step("order", lambda: reader.read_order(po))
@@ -285,23 +302,32 @@ class Handler:
         The Inbox has no search: finding one order's threads means walking every page of both
         tabs. Doing that per order would multiply the requests, so the index is cached.
         """
-        from pages.inbox import InboxPage
-
         cache = self.worker_cache
         now = time.monotonic()
         if cache.get("at") is None or now - cache["at"] > INBOX_INDEX_TTL_S:
-
-            def walk() -> dict[str, list[Any]]:
-                inbox = InboxPage.open(self.page, **self._kw())  # type: ignore[arg-type]
-                index: dict[str, list[Any]] = {}
-                for tab in InboxTab:
-                    for summary in inbox.threads(tab):
-                        index.setdefault(summary.po, []).append(summary)
-                return index
-
-            cache["index"] = self._step("inbox", walk)
+            index: dict[str, list[Any]] = {}
+            for tab in InboxTab:
+                for summary in self._walk_tab(tab):
+                    index.setdefault(summary.po, []).append(summary)
+            cache["index"] = index
             cache["at"] = now
         return cache["index"]
+
+    def _walk_tab(self, tab: InboxTab) -> list[Any]:
+        """Every thread of one Inbox tab, one step (and so one retry scope) per page: a page that
+        fails is read again by its URL; the pages already read are kept."""
+        from pages.inbox import InboxPage
+
+        def read_page(number: int) -> tuple[list[Any], int]:
+            inbox = InboxPage.open_listing(self.page, tab, number, **self._kw())  # type: ignore[arg-type]
+            threads, _, total = inbox.listing(tab)
+            return threads, total
+
+        threads, total = self._step("inbox", lambda: read_page(1))
+        for number in range(2, total + 1):
+            more, _ = self._step("inbox", lambda number=number: read_page(number))
+            threads.extend(more)
+        return threads
 
     def _read_case(self, refund: RefundDetail, recorder: ScreenRecorder) -> DisputeCase | None:
         if refund.dispute.state != DisputeState.DISPUTED or not refund.dispute.case_id:

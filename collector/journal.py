@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +50,14 @@ CREATE TABLE IF NOT EXISTS refunds (
     PRIMARY KEY (po, transaction_id)
 );
 """
+
+
+# Added after the first release: ``not_before`` (epoch seconds) holds a requeued order back until
+# its backoff has passed; ``requeues`` counts this run's transient requeues (the budget).
+_ADDED_COLUMNS = {
+    "not_before": "not_before REAL",
+    "requeues": "requeues INTEGER NOT NULL DEFAULT 0",
+}
 
 
 class OrderState(StrEnum):
@@ -100,6 +109,14 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill
         self._db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added since the first release (a journal from an older run still opens)."""
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(orders)")}
+        for column, ddl in _ADDED_COLUMNS.items():
+            if column not in have:
+                self._db.execute(f"ALTER TABLE orders ADD COLUMN {ddl}")
 
     def __enter__(self) -> Self:
         return self
@@ -149,23 +166,45 @@ class Journal:
         return added
 
     def recover(self, *, retry_failed: bool = True) -> int:
-        """Put orders that were in flight (and, by default, failed ones) back to pending."""
+        """Put orders that were in flight (and, by default, failed ones) back to pending.
+
+        Called once when a run starts: held-back orders become due at once and the requeue
+        budget starts again (a new run is a new chance for orders that failed transiently).
+        """
         states = [OrderState.RUNNING, OrderState.CAPTURED] + ([OrderState.FAILED] if retry_failed else [])
         marks = ",".join("?" * len(states))
-        return self._write(
+        moved = self._write(
             f"UPDATE orders SET state = 'pending', updated_at = ? WHERE state IN ({marks})",
             (_now(), *[s.value for s in states]),
         )
+        self._write("UPDATE orders SET not_before = NULL, requeues = 0")
+        return moved
 
-    def claim(self) -> str | None:
-        """The next pending order, atomically marked running (None when there is none)."""
+    def reopen(self, pos: Iterable[str], reason: str) -> int:
+        """Put finished orders back to pending (a scan found a refund on them not bundled yet)."""
+        reopened = 0
+        for po in pos:
+            reopened += self._write(
+                "UPDATE orders SET state = 'pending', reason = ?, updated_at = ? WHERE po = ? AND state IN ('written', 'skipped', 'failed')",
+                (reason, _now(), po),
+            )
+        return reopened
+
+    def claim(self, now: float | None = None) -> str | None:
+        """The next due pending order, atomically marked running (None when none is due)."""
+        now = time.time() if now is None else now
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                row = self._db.execute("SELECT po FROM orders WHERE state = 'pending' ORDER BY seq LIMIT 1").fetchone()
+                row = self._db.execute(
+                    "SELECT po FROM orders WHERE state = 'pending' AND (not_before IS NULL OR not_before <= ?) "
+                    "ORDER BY seq LIMIT 1",
+                    (now,),
+                ).fetchone()
                 if row is not None:
                     self._db.execute(
-                        "UPDATE orders SET state = 'running', attempts = attempts + 1, reason = NULL, updated_at = ? WHERE po = ?",
+                        "UPDATE orders SET state = 'running', attempts = attempts + 1, reason = NULL, not_before = NULL, "
+                        "updated_at = ? WHERE po = ?",
                         (_now(), row[0]),
                     )
                 self._db.execute("COMMIT")
@@ -173,6 +212,33 @@ class Journal:
                 self._db.execute("ROLLBACK")
                 raise
         return row[0] if row else None
+
+    def requeue(self, po: str, *, reason: str, delay_s: float, now: float | None = None) -> int:
+        """Back to pending, held back ``delay_s`` seconds; returns this run's requeue count."""
+        now = time.time() if now is None else now
+        self._write(
+            "UPDATE orders SET state = 'pending', reason = ?, not_before = ?, requeues = requeues + 1, updated_at = ? WHERE po = ?",
+            (reason, now + delay_s, _now(), po),
+        )
+        with self._lock:
+            row = self._db.execute("SELECT requeues FROM orders WHERE po = ?", (po,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def requeues(self, po: str) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT requeues FROM orders WHERE po = ?", (po,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def outlook(self, now: float | None = None) -> tuple[int, float | None]:
+        """(orders running, seconds until the next held-back pending order is due or None).
+
+        ``None`` with 0 running means the queue is empty for good; workers wait otherwise.
+        """
+        now = time.time() if now is None else now
+        with self._lock:
+            running = self._db.execute("SELECT COUNT(*) FROM orders WHERE state IN ('running', 'captured')").fetchone()[0]
+            due = self._db.execute("SELECT MIN(COALESCE(not_before, 0)) FROM orders WHERE state = 'pending'").fetchone()[0]
+        return int(running), (None if due is None else max(0.0, float(due) - now))
 
     def set_state(
         self,

@@ -79,7 +79,7 @@ class PlainProgress:
         with self.c.lock:
             if state == "failed":
                 self.c.failed += 1
-            else:
+            elif state != "requeued":  # back in the queue: not finished, shown but not counted
                 self.c.done += 1
             n = self.c.done_before + self.c.done + self.c.failed
             line = (
@@ -126,6 +126,8 @@ class RichProgress:
             self._progress.update(self._task, total=self.c.total)
 
     def order_finished(self, po: str, state: str, detail: str = "") -> None:
+        if state == "requeued":
+            return  # back in the queue: the bar moves when it finishes
         with self.c.lock:
             if state == "failed":
                 self.c.failed += 1

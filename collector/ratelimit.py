@@ -40,15 +40,26 @@ class RateLimiter:
         self._stopped = False
         self.acquired = 0
         self.waited_s = 0.0
+        self._held_until = 0.0
+        self.holds = 0
 
     def _refill(self) -> None:
         now = self._clock()
         self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate_per_second)
         self._stamp = now
 
+    def hold(self, seconds: float) -> None:
+        """The site answered 429 (Retry-After ``seconds``): no worker sends anything until then."""
+        with self._cond:
+            self._held_until = max(self._held_until, self._clock() + max(0.0, seconds))
+            self.holds += 1
+
     def try_acquire(self) -> float:
         """Take a token if one is there (returns 0.0), else return the seconds until there is one."""
         with self._cond:
+            held = self._held_until - self._clock()
+            if held > 0:
+                return held
             self._refill()
             if self._tokens >= 1.0:
                 self._tokens -= 1.0

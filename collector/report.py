@@ -52,7 +52,8 @@ class JobReport(BaseModel):
     refunds_written: int
     orders_per_minute: float | None
     retries_by_reason: dict[str, int]
-    session_renewals: int = 0
+    session_renewals: int = Field(default=0, description="sign-ins that renewed an expired session")
+    requeues: int = Field(default=0, description="orders put back in the queue after a transient failure")
     requests: int = Field(description="tokens taken from the rate limiter")
     site_requests: int = Field(default=0, description="page + API requests the browsers actually sent")
     rate_limit_wait_s: float
@@ -79,6 +80,7 @@ class JobStats:
         self.finished: Counter[str] = Counter()
         self.snapshots: dict[str, str] = {}
         self.session_renewals = 0
+        self.requeues = 0
         self.site_requests = 0
 
     def retry(self, reason: str) -> None:
@@ -105,8 +107,13 @@ class JobStats:
             self.site_requests += 1
 
     def session_renewed(self) -> None:
+        """One real sign-in that renewed the shared session (not a worker reopening after it)."""
         with self._lock:
             self.session_renewals += 1
+
+    def order_requeued(self) -> None:
+        with self._lock:
+            self.requeues += 1
 
     def elapsed_s(self) -> float:
         return time.monotonic() - self._t0
@@ -169,6 +176,7 @@ def build_report(
         orders_per_minute=round(processed / elapsed * 60, 2) if processed and elapsed > 0 else None,
         retries_by_reason=dict(sorted(stats.retries.items())),
         session_renewals=stats.session_renewals,
+        requeues=stats.requeues,
         requests=requests,
         site_requests=stats.site_requests,
         rate_limit_wait_s=round(rate_limit_wait_s, 3),
@@ -202,6 +210,8 @@ def render_report(report: JobReport, console: Console) -> None:
         console.print(f"Time per order: median {d['median']:.1f} s, p95 {d['p95']:.1f} s, max {d['max']:.1f} s.")
     if report.session_renewals:
         console.print(f"Signed in again {report.session_renewals} time(s) after the session expired.")
+    if report.requeues:
+        console.print(f"Orders put back in the queue after a transient failure: {report.requeues}.")
     if report.retries_by_reason:
         console.print("Retries: " + ", ".join(f"{k} {v}" for k, v in report.retries_by_reason.items()))
     if report.failures:

@@ -1,7 +1,8 @@
 """Retries at the edges: only transient failures, bounded, jittered, logged.
 
 Transient (retried): Playwright timeouts, 5xx pages (``ServerError``), dropped connections
-(``net::ERR_...``), 429 (``RateLimited``, waiting ``retry_after`` seconds first), and any page
+(``net::ERR_...``), 429 (``RateLimited``, waiting ``retry_after`` seconds first; a 429 does not
+use up an attempt: it is waited out, up to ``MAX_RATE_LIMIT_WAITS`` times), and any page
 error whose ``transient`` marker is set. Everything else fails at once: "PO not found", "older
 than 90 days", a layout that does not match (``ElementMissing``), an expired session (handled by
 the worker: sign in again or stop the job).
@@ -24,12 +25,15 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
-    stop_after_attempt,
     wait_random_exponential,
 )
 
 log = structlog.get_logger()
 T = TypeVar("T")
+
+# A 429 with Retry-After is the site asking us to wait, not a failure: it is waited out (up to
+# this many times in one step, so a site that answers nothing but 429 still ends the step).
+MAX_RATE_LIMIT_WAITS = 30
 
 _CONNECTION = re.compile(r"net::ERR_|ECONNRESET|ECONNREFUSED|socket hang up|connection (?:closed|reset)", re.IGNORECASE)
 
@@ -108,8 +112,17 @@ class RetryPolicy:
             if on_retry is not None and reason:
                 on_retry(reason)
 
+        rate_limited = 0  # 429s are waited out, not counted as failed attempts
+
         def should_stop(state: RetryCallState) -> bool:
-            return stop_after_attempt(self.attempts)(state) or bool(self.stop_event and self.stop_event.is_set())
+            nonlocal rate_limited
+            if self.stop_event is not None and self.stop_event.is_set():
+                return True
+            exc = state.outcome.exception() if state.outcome else None
+            if exc is not None and transient_reason(exc) == "rate_limited":
+                rate_limited += 1
+                return rate_limited > MAX_RATE_LIMIT_WAITS
+            return state.attempt_number - rate_limited >= self.attempts
 
         retrying = Retrying(
             retry=retry_if_exception(is_transient),

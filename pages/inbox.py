@@ -143,6 +143,20 @@ class InboxPage(Screen):
             )
         return out
 
+    @classmethod
+    def open_listing(cls, page: Page, tab: InboxTab, number: int = 1, **kwargs: Unpack[Options]) -> InboxPage:
+        """Open page ``number`` of ``tab``'s thread list straight from its URL (``?tab=&page=``),
+        so a walk over many pages can retry one page without starting over."""
+        inbox = cls(page, **kwargs)
+        inbox._goto(f"{cls.path}?tab={tab.value.lower()}&page={number}")
+        return inbox.wait_until_ready()
+
+    @verb
+    def listing(self, tab: InboxTab) -> tuple[list[ThreadSummary], int, int]:
+        """The threads on the page shown, with (page number, page count)."""
+        current, total = self.pagination.position()
+        return self._read_page(tab), current, total
+
     @verb
     def threads(self, tab: InboxTab) -> list[ThreadSummary]:
         """Every thread of ``tab``, all pages, newest first."""

@@ -76,3 +76,17 @@ def test_a_step_pays_for_every_request_it_really_sent() -> None:
     assert STEP_COST["thread"] == 1 and limiter.acquired == 5  # 1 up front + 4 paid after
     handler._step("refund", lambda: step_sending(1))
     assert limiter.acquired == 5 + STEP_COST["refund"]  # never less than the estimate
+
+
+def test_a_429_holds_every_worker_until_retry_after_has_passed() -> None:
+    from collector.ratelimit import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(600, clock=lambda: now[0])
+    assert limiter.try_acquire() == 0.0
+    limiter.hold(3.0)
+    assert limiter.try_acquire() == pytest.approx(3.0)
+    now[0] = 2.0
+    assert limiter.try_acquire() == pytest.approx(1.0)
+    now[0] = 3.01
+    assert limiter.try_acquire() == 0.0

@@ -118,3 +118,37 @@ def test_a_stopping_job_does_not_retry() -> None:
     with pytest.raises(ServerError):
         RetryPolicy(attempts=5, stop_event=event).call(always, step="x")
     assert len(calls) == 1
+
+
+def test_429s_are_waited_out_without_using_up_attempts() -> None:
+    event = RecordingEvent()
+    policy = RetryPolicy(attempts=2, initial_wait_s=0.01, max_wait_s=0.02, stop_event=event)
+    calls = {"n": 0}
+
+    def flaky() -> str:
+        calls["n"] += 1
+        if calls["n"] <= 6:
+            raise RateLimited(1.0, screen="Inbox")
+        if calls["n"] == 7:
+            raise ServerError("5xx", status=503)
+        return "ok"
+
+    assert policy.call(flaky, step="inbox") == "ok"
+    assert calls["n"] == 8  # six 429s waited out, one 5xx retried within the 2 attempts
+    assert all(w >= 1.0 for w in event.waits[:6])  # each 429 waited at least its Retry-After
+
+
+def test_a_site_that_only_answers_429_still_ends_the_step() -> None:
+    from collector.retry import MAX_RATE_LIMIT_WAITS
+
+    event = RecordingEvent()
+    policy = RetryPolicy(attempts=2, stop_event=event)
+    calls = {"n": 0}
+
+    def always_429() -> None:
+        calls["n"] += 1
+        raise RateLimited(0.0)
+
+    with pytest.raises(RateLimited):
+        policy.call(always_429, step="inbox")
+    assert calls["n"] == MAX_RATE_LIMIT_WAITS + 1

@@ -104,8 +104,14 @@ def find_browser(chromium: BrowserType | None = None, explicit: str | None = Non
     )
 
 
-def launch_options(choice: BrowserChoice, *, headless: bool = True) -> dict[str, Any]:
-    """Keyword arguments for ``BrowserType.launch`` for the chosen browser."""
+def launch_options(choice: BrowserChoice, *, headless: bool = True, home: Path | None = None) -> dict[str, Any]:
+    """Keyword arguments for ``BrowserType.launch`` for the chosen browser.
+
+    ``home``: a folder of the collector's own (under its data folder) that the browser takes as
+    its home, config and cache folders: without it Chromium writes its crash-report database
+    (``~/.config/chromium/Crash Reports``) and ``~/.cache/dconf`` into the user's home on every
+    start. Its profile is Playwright's temporary one, removed when the browser closes.
+    """
     args = list(QUIET_ARGS)
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         # Chromium refuses to start as root with its sandbox on.
@@ -113,6 +119,14 @@ def launch_options(choice: BrowserChoice, *, headless: bool = True) -> dict[str,
     options: dict[str, Any] = {"headless": headless, "args": args}
     if choice.executable:
         options["executable_path"] = choice.executable
+    if home is not None:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        options["env"] = {
+            **os.environ,
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+        }
     return options
 
 

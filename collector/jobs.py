@@ -2,8 +2,13 @@
 
 The job id is deterministic from the inputs (``job_id_for``): the same command gives the same
 job, so running it again resumes it: orders already written or skipped are not touched, orders
-that were in flight (or failed) are redone, and refunds already in a bundle are never captured
-again. ``--resume JOB`` reopens a job by id without repeating its inputs.
+that were in flight (or failed) are redone. ``--resume JOB`` reopens a job by id without
+repeating its inputs. A scan (``--scan-since``) looks again on every run.
+
+What is never done twice is decided per output folder, not per job: the folder's refund registry
+(``collector.claims``, ``<out>/.collector/refunds.sqlite``) records every refund bundled there and which
+process is capturing which right now, so another job, another day's scan or a second process on
+the same folder skips a refund already bundled (``--recapture`` asks for a new version).
 
 ``<out>/jobs/<job id>/`` holds ``journal.sqlite`` (states and inputs), ``job.log.jsonl``
 (structlog JSON lines), ``report.json`` and ``failures/`` (snapshots, traces). Bundles go to
@@ -27,9 +32,11 @@ from pathlib import Path
 import structlog
 
 from collector.browser import in_own_thread
+from collector.claims import STATE_DIR, RefundRegistry
 from collector.errors import ConfigError, SessionLost
 from collector.inputs import InputBatch
 from collector.journal import Journal, OrderState
+from collector.lifeline import tie_drivers_to_process
 from collector.logging import bind_job, configure_logging
 from collector.pipeline import Pipeline
 from collector.progress import ProgressView, make_progress
@@ -38,7 +45,7 @@ from collector.report import JobReport, JobStats, build_report, write_report
 from collector.retry import RetryPolicy
 from collector.session import SessionKeeper, ensure_session
 from collector.settings import CollectorSettings
-from collector.walker import Walker
+from collector.walker import RequeuePolicy, Walker
 from collector.workers import JobRuntime, Worker
 
 log = structlog.get_logger()
@@ -53,6 +60,7 @@ class JobRequest:
     orders: InputBatch = field(default_factory=InputBatch)
     scan_since: str | None = None
     resume: str | None = None
+    recapture: bool = False  # capture refunds again even when this folder already has their bundle
 
 
 @dataclass
@@ -68,12 +76,17 @@ class JobResult:
         return self.report.exit_code
 
 
-def job_id_for(request: JobRequest, settings: CollectorSettings, today: datetime | None = None) -> str:
-    """Same inputs, same site -> same job id. A scan is keyed by its text and the UTC day."""
+def job_id_for(request: JobRequest, settings: CollectorSettings) -> str:
+    """Same inputs, same site -> same job id (so the same command resumes its job).
+
+    What keeps a refund from being captured twice is not the job id but the output folder's
+    refund registry (``collector.claims``): a new job over the same folder, another day, or a
+    command with one PO more, skips every refund already bundled there. A scan job is keyed by
+    its text alone and scans again on every run.
+    """
     key: dict[str, object] = {"site": settings.base_url, "pos": sorted(request.orders.pos)}
     if request.scan_since:
         key["scan_since"] = request.scan_since
-        key["day"] = (today or datetime.now(UTC)).date().isoformat()
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
     return f"job-{digest[:12]}"
 
@@ -109,8 +122,8 @@ def _job_lock(job_dir: Path) -> Iterator[None]:
 
 
 @in_own_thread
-def _discover_scan(settings: CollectorSettings, since_text: str, journal: Journal, limiter: RateLimiter, retry: RetryPolicy, stats: JobStats) -> int:
-    """Walk the Transactions dashboard for Customer Care refunds since then; add their POs."""
+def _scan(settings: CollectorSettings, since_text: str, limiter: RateLimiter, retry: RetryPolicy, stats: JobStats) -> list[tuple[str, str]]:
+    """(PO, transaction id) of every Customer Care refund on the Transactions dashboard since then."""
     from playwright.sync_api import sync_playwright
 
     from collector.inputs import parse_since
@@ -124,17 +137,27 @@ def _discover_scan(settings: CollectorSettings, since_text: str, journal: Journa
             context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
             page = context.new_page()
 
-            def scan() -> list[str]:
+            def scan() -> list[tuple[str, str]]:
                 limiter.acquire()
                 dashboard = TransactionsDashboard.open(page, tz=settings.seller_timezone, timeout=settings.action_timeout_s * 1000)
-                return list(dict.fromkeys(t.po for t in dashboard.scan_refunds(since)))
+                return list(dict.fromkeys((t.po, t.transaction_id) for t in dashboard.scan_refunds(since)))
 
-            pos = retry.call(scan, step="scan", on_retry=stats.retry)
+            found = retry.call(scan, step="scan", on_retry=stats.retry)
         finally:
             browser.close()
+    log.info("scan.finished", since=since.isoformat(), found=len(found))
+    return found
+
+
+def _add_scanned(journal: Journal, registry: RefundRegistry, found: list[tuple[str, str]], since_text: str) -> tuple[int, int]:
+    """Queue the scanned refunds' orders: new ones, and finished ones with a refund not bundled
+    yet (a second refund on an order seen before). Returns (added, reopened)."""
+    pos = list(dict.fromkeys(po for po, _ in found))
     added = journal.add_orders(pos, source=f"scan:{since_text}")
-    log.info("scan.finished", since=since.isoformat(), found=len(pos), added=added)
-    return len(pos)
+    fresh = {po for po, txn in found if (registry.state(po, txn) or ("", None))[0] != "written"}
+    reopened = journal.reopen(sorted(fresh), reason="a refund on this order is not bundled yet")
+    log.info("scan.queued", orders=len(pos), added=added, reopened=reopened)
+    return added, reopened
 
 
 def run_job(
@@ -162,9 +185,14 @@ def run_job(
     with _job_lock(job_dir):
         configure_logging(log_file=job_dir / "job.log.jsonl", console_level=console_level)
         bind_job(job_id)
+        tie_drivers_to_process(settings.data_dir)  # browser drivers die with this process, even on SIGKILL
         ensure_session(settings)
-        with Journal(job_dir / "journal.sqlite") as journal:
-            return _run(settings, request, out, job_id, job_dir, journal, progress, assess_now)
+        recapture_before = datetime.now(UTC) if request.recapture else None
+        with (
+            Journal(job_dir / "journal.sqlite") as journal,
+            RefundRegistry(out / STATE_DIR, out / BUNDLES_DIR, job_id=job_id, recapture_before=recapture_before) as registry,
+        ):
+            return _run(settings, request, out, job_id, job_dir, journal, registry, progress, assess_now)
 
 
 def _run(
@@ -174,6 +202,7 @@ def _run(
     job_id: str,
     job_dir: Path,
     journal: Journal,
+    registry: RefundRegistry,
     progress: ProgressView | None,
     assess_now: Callable[[], datetime] | None,
 ) -> JobResult:
@@ -185,20 +214,25 @@ def _run(
         journal.set_meta("inputs", json.dumps({"pos": request.orders.pos, "scan_since": request.scan_since, "site": settings.base_url}))
     requeued = journal.recover()
     journal.add_orders(request.orders.pos, source=request.orders.source)
+    if request.recapture:
+        journal.reopen(request.orders.pos, reason="--recapture")
     log.info("job.started", out=str(out), concurrency=settings.concurrency, requeued=requeued,
-             rate_per_minute=settings.requests_per_minute, settings=settings.redacted())
+             rate_per_minute=settings.requests_per_minute, recapture=request.recapture, settings=settings.redacted())
     scan_since = request.scan_since or json.loads(journal.get_meta("inputs") or "{}").get("scan_since")
-    if scan_since and journal.get_meta("scan_done") is None:  # a resumed job whose scan was cut short
-        _discover_scan(settings, scan_since, journal, limiter, retry, stats)
+    if scan_since:  # every run looks again: refunds issued since the last run must not be missed
+        found = _scan(settings, scan_since, limiter, retry, stats)
+        _add_scanned(journal, registry, found, scan_since)
         journal.set_meta("scan_done", datetime.now(UTC).isoformat())
     counts = journal.counts()
     view = progress or make_progress()
-    walker = Walker(journal, stats, view, stop_event)
+    walker = Walker(journal, stats, view, stop_event, requeue=RequeuePolicy(budget=settings.order_requeues))
     walker.on_stop.append(limiter.stop)
     runtime = JobRuntime(
         job_id=job_id, job_dir=job_dir, settings=settings, walker=walker,
-        pipeline=Pipeline(out_dir=out / BUNDLES_DIR, settings=settings, job_id=job_id, assess_now=assess_now),
-        limiter=limiter, retry=retry, stats=stats, keeper=SessionKeeper(settings), stop_event=stop_event,
+        pipeline=Pipeline(out_dir=out / BUNDLES_DIR, settings=settings, job_id=job_id, assess_now=assess_now,
+                          recapture=request.recapture),
+        limiter=limiter, retry=retry, stats=stats, keeper=SessionKeeper(settings, retry), stop_event=stop_event,
+        registry=registry,
     )
     pending = counts[OrderState.PENDING]
     view.start(sum(counts.values()), sum(counts.values()) - pending)

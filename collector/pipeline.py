@@ -77,6 +77,7 @@ class Pipeline:
         job_id: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         assess_now: Callable[[], datetime] | None = None,
+        recapture: bool = False,
     ) -> None:
         self.out_dir = out_dir
         self.settings = settings
@@ -84,6 +85,7 @@ class Pipeline:
         self.clock = clock
         # "now" for deadlines and reply windows; the demo passes the mock's scenario clock.
         self.assess_now = assess_now or clock
+        self.recapture = recapture
         self._roles_lock, self._roles_warned = threading.Lock(), False  # email.roles_unknown: once per job
 
     # ------------------------------------------------------------------ steps
@@ -133,7 +135,9 @@ class Pipeline:
     # ------------------------------------------------------------------ the whole thing
 
     def process(self, capture: RefundCapture) -> WrittenRefund:
-        existing = self._already_written(capture.po, capture.transaction_id)
+        # A bundle of this refund that this job wrote just before it was killed (renamed into place,
+        # not yet recorded) is adopted; with --recapture the point is a new version, so never.
+        existing = None if self.recapture else self._already_written(capture.po, capture.transaction_id)
         if existing is not None:
             return existing
         threads, checks, raw_emails = self.merge_email(capture)

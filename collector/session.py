@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,8 @@ from collector.settings import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from playwright.sync_api import BrowserContext, Page
+
+    from collector.retry import RetryPolicy
 
 log = structlog.get_logger()
 HOME_PATH = "/home"
@@ -72,15 +75,16 @@ def totp_code(settings: CollectorSettings) -> str:
         raise LoginError("the configured TOTP secret is not valid base32") from None
 
 
-def sign_in_on(page: Page, settings: CollectorSettings) -> None:
-    """Sign in on ``page`` with the configured credentials (it may already sit on the login page)."""
+def sign_in_on(page: Page, settings: CollectorSettings, *, fresh: bool = False) -> None:
+    """Sign in on ``page`` with the configured credentials (it may already sit on the login page;
+    ``fresh`` opens the sign-in page anew, as a retry after an error page must)."""
     from pages.errors import LoginFailed
     from pages.login import LoginPage
 
     if settings.email is None or settings.password is None:
         raise LoginError("no credentials configured (COLLECTOR_EMAIL, COLLECTOR_PASSWORD, COLLECTOR_TOTP_SECRET)")
     timeout = settings.navigation_timeout_s * 1000
-    on_login = page.url.split("?")[0].rstrip("/").endswith("/login")
+    on_login = not fresh and page.url.split("?")[0].rstrip("/").endswith("/login")
     login = LoginPage(page, tz=settings.seller_timezone, timeout=timeout).wait_until_ready() if on_login else LoginPage.open(
         page, tz=settings.seller_timezone, timeout=timeout
     )
@@ -196,12 +200,19 @@ def ensure_session(settings: CollectorSettings) -> Path:
 
 
 class SessionKeeper:
-    """Renews the shared saved session once when several workers see it expire together."""
+    """Renews the shared saved session once when several workers see it expire together.
 
-    def __init__(self, settings: CollectorSettings) -> None:
+    The sign-in runs under the job's retry policy: a 5xx, 429 or dropped connection on the
+    sign-in or code form is retried (from a freshly opened sign-in page); a refused sign-in is
+    not (it stops the job before the account locks). ``renewals`` counts real sign-ins only.
+    """
+
+    def __init__(self, settings: CollectorSettings, retry: RetryPolicy | None = None) -> None:
         self.settings = settings
+        self.retry = retry
         self.path = settings.session_path
         self.generation = 0
+        self.renewals = 0
         self.failed: LoginError | None = None
         self._lock = threading.Lock()
 
@@ -209,19 +220,33 @@ class SessionKeeper:
     def can_renew(self) -> bool:
         return self.settings.has_credentials
 
-    def renew(self, page: Page, seen_generation: int) -> int:
-        """Sign in on ``page`` unless another worker already did since ``seen_generation``."""
+    def renew(self, page: Page, seen_generation: int, on_retry: Callable[[str], None] | None = None) -> bool:
+        """Sign in on ``page`` unless another worker already did since ``seen_generation``.
+
+        True when this call signed in; False when another worker had already renewed the session
+        (the caller just opens a new context from the saved file)."""
         with self._lock:
             if self.failed is not None:
                 raise self.failed  # one refused sign-in is enough: never walk into a lockout
             if self.generation != seen_generation:
-                return self.generation  # someone else renewed: the caller just opens a new context
+                return False
+            attempts = 0
+
+            def attempt() -> None:
+                nonlocal attempts
+                attempts += 1
+                sign_in_on(page, self.settings, fresh=attempts > 1)
+
             try:
-                sign_in_on(page, self.settings)
+                if self.retry is not None:
+                    self.retry.call(attempt, step="sign-in", on_retry=on_retry)
+                else:
+                    attempt()
             except LoginError as exc:
                 self.failed = exc
                 raise
             save_storage_state(page.context, self.path)
             self.generation += 1
+            self.renewals += 1
             log.warning("session.renewed", generation=self.generation)
-            return self.generation
+            return True

@@ -100,6 +100,9 @@ class CollectorSettings(BaseSettings):
     retry_attempts: int = Field(default=5, ge=1, le=20)
     retry_initial_wait_s: float = Field(default=0.5, ge=0, le=3_600)
     retry_max_wait_s: float = Field(default=30.0, ge=0, le=3_600)
+    order_requeues: int = Field(
+        default=6, ge=0, le=50, description="times an order that failed transiently goes back to the queue in one run"
+    )
     # e-mail sources merged with the Seller Center Inbox
     mail_folders: list[Path] = Field(default_factory=list, description=".eml folders, mbox files or Maildirs")
     imap_host: str | None = None
@@ -231,7 +234,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Collecto
 def launch_options_for(settings: CollectorSettings, chromium: BrowserType | None = None) -> dict[str, Any]:
     """Keyword arguments for ``BrowserType.launch``."""
     choice = find_browser(chromium, explicit=settings.browser_path)
-    return launch_options(choice, headless=settings.headless)
+    return launch_options(choice, headless=settings.headless, home=settings.data_dir / "browser")
 
 
 def context_options_for(settings: CollectorSettings, *, storage_state: Path | None = None) -> dict[str, Any]:

@@ -14,12 +14,14 @@ the job stops cleanly. On a permanent page error it keeps a failure snapshot (an
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
 
+from collector.claims import RefundRegistry
 from collector.errors import SessionLost
 from collector.handlers import Handler, StagedFile
 from collector.logging import bind_job
@@ -59,6 +61,7 @@ class JobRuntime:
     stats: JobStats
     keeper: SessionKeeper
     stop_event: threading.Event
+    registry: RefundRegistry
 
     @property
     def failures_dir(self) -> Path:
@@ -85,7 +88,14 @@ class Worker(threading.Thread):
                     while True:
                         po = self.job.walker.claim()
                         if po is None:
+                            # Nothing due: wait while other orders run or requeued ones are held
+                            # back (they may come back to this worker), else the queue is done.
+                            if self.job.walker.wait_for_work():
+                                continue
                             break
+                        if not browser.is_connected():  # the browser crashed: a new one for the next orders
+                            log.warning("browser.relaunched", worker=self.number)
+                            browser = p.chromium.launch(**launch_options_for(self.job.settings, p.chromium))
                         self.job.walker.run_order(po, lambda po=po: self._order(browser, po))
                 finally:
                     browser.close()
@@ -113,6 +123,22 @@ class Worker(threading.Thread):
             self.job.stats.site_request()
 
     def _order(self, browser: Browser, po: str) -> OrderResult:
+        """Capture the order, write its bundles; claims not turned into bundles are released."""
+        claimed: set[str] = set()
+
+        def claim(transaction_id: str) -> str:
+            answer = self.job.registry.claim(po, transaction_id)
+            if answer == "mine":
+                claimed.add(transaction_id)
+            return answer
+
+        try:
+            return self._capture_and_write(browser, po, claim, claimed)
+        finally:
+            for transaction_id in claimed:  # failed or interrupted: free for another try
+                self.job.registry.release(po, transaction_id)
+
+    def _capture_and_write(self, browser: Browser, po: str, claim: Callable[[str], str], claimed: set[str]) -> OrderResult:
         job = self.job
         renewals = 0
         while True:
@@ -132,7 +158,7 @@ class Worker(threading.Thread):
                 observed_requests=lambda: self.requests_sent,
             )
             try:
-                outcome = handler.capture_order(po, is_written=lambda txn: job.walker.is_written(po, txn))
+                outcome = handler.capture_order(po, claim=claim)
             except SessionExpired:
                 if not job.keeper.can_renew or renewals >= MAX_RENEWALS_PER_ORDER:
                     self._close(context, po, keep_trace=False)
@@ -141,10 +167,12 @@ class Worker(threading.Thread):
                     raise
                 renewals += 1
                 try:
-                    job.keeper.renew(page, generation)  # LoginError: the walker stops the job
+                    # LoginError: the walker stops the job. Transient errors on the sign-in and
+                    # code forms are retried inside renew (the job's retry policy).
+                    if job.keeper.renew(page, generation, on_retry=job.stats.retry):
+                        job.stats.session_renewed()
                 finally:
                     self._close(context, po, keep_trace=False)
-                job.stats.session_renewed()
                 continue
             except PageError as exc:
                 self._snapshot(page, po, exc)
@@ -162,6 +190,8 @@ class Worker(threading.Thread):
             if trace is not None:
                 capture.files.append(trace)
             result = job.pipeline.process(capture)
+            job.registry.written(po, capture.transaction_id, result.bundle)
+            claimed.discard(capture.transaction_id)
             job.walker.journal.record_refund(
                 po,
                 capture.transaction_id,
@@ -172,7 +202,12 @@ class Worker(threading.Thread):
             )
             job.stats.add_bytes(result.bytes)
             written += 1
-        return OrderResult(written=written, already=len(outcome.already_written), cc_refunds=len(outcome.cc_refund_ids))
+        return OrderResult(
+            written=written,
+            already=len(outcome.already_written),
+            cc_refunds=len(outcome.cc_refund_ids),
+            busy=outcome.busy,
+        )
 
     def _snapshot(self, page: object, po: str, exc: PageError) -> None:
         from pages.base import snapshot_failure

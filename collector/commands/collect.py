@@ -28,6 +28,7 @@ def collect(
     trace: Annotated[str | None, typer.Option("--trace", help="Playwright traces: off, on, retain-on-failure.")] = None,
     max_rpm: Annotated[float | None, typer.Option("--max-requests-per-minute", help="Navigations + actions a minute, all workers together.")] = None,
     resume: Annotated[str | None, typer.Option("--resume", help="Resume the job with this id (see `collector jobs list`).")] = None,
+    recapture: Annotated[bool, typer.Option("--recapture", help="Capture refunds again (a new bundle version) even when --out already has their bundle.")] = False,
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     progress: Annotated[str, typer.Option("--progress", help="auto (bar on a terminal), rich or plain.")] = "auto",
 ) -> None:
@@ -48,7 +49,7 @@ def collect(
         if not batch.pos and not scan_since and not resume:
             print("error: nothing to collect: give --po, --orders, --recon or --scan-since (or --resume JOB)", file=sys.stderr)
             raise typer.Exit(EXIT_USAGE)
-        result = run_job(settings, JobRequest(orders=batch, scan_since=scan_since, resume=resume), out,
+        result = run_job(settings, JobRequest(orders=batch, scan_since=scan_since, resume=resume, recapture=recapture), out,
                          progress=make_progress(progress))
     console = Console(width=None if sys.stdout.isatty() else 140)
     render_report(result.report, console)

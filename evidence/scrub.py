@@ -51,14 +51,24 @@ MIN_ANYWHERE = 8  # values at least this long are masked inside any string; shor
 
 _COOKIE_HEADERS = frozenset({"cookie", "set-cookie", "set-cookie2"})
 _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
-_TOKEN_HEADER = re.compile(r"csrf|xsrf|(^|-)(api-?key|auth-?token|access-?token|session-?(id|token))$", re.I)
+_TOKEN_HEADER = re.compile(r"csrf|xsrf|token|(^|-)(api-?key|session-?id|secret)$", re.I)
 _SIGN_IN_PATH = re.compile(r"/(?:log-?in|sign-?in|verify|2fa|otp|totp|mfa|two-?factor)(?=[/._?;-]|$)", re.I)
 # Form / JSON field names whose presence makes a body a sign-in body.
-_SECRET_FIELD = re.compile(r"pass(word|wd|phrase|code)?|^pwd$|otp|totp|mfa|2fa|one.?time|verif\w*.?code|^code$|^pin$", re.I)
+_SECRET_FIELD = re.compile(
+    r"password|passwd|passphrase|passcode|^pass$|^pwd$|(?<![a-z])(otp|totp|mfa|2fa)|one.?time|verif\w*.?code|^code$|^pin$",
+    re.I,
+)
 # Field or query parameter names whose values are masked wherever they appear (the body stays).
 _TOKEN_FIELD = re.compile(r"csrf|xsrf|authenticity.?token|^_?token$|(access|refresh|id|auth|session).?token|api.?key|^session(id)?$|^sid$|secret", re.I)
 # Playwright selectors (``internal:label="Password"s``) of fields whose typed value is a secret.
-_SECRET_SELECTOR = re.compile(r"pass(word|wd|code)?|pwd|one.?time|otp|totp|2fa|mfa|verification|security.?code|\bcode\b|\bpin\b|secret", re.I)
+_SECRET_SELECTOR = re.compile(
+    r"password|passwd|passcode|\bpwd\b|one.?time|(?<![a-z])(otp|totp|2fa|mfa)(?![a-z])|verification|security.?code|\bcode\b|\bpin\b|secret",
+    re.I,
+)
+# JSON keys whose string value is a credential wherever they appear (``httpCredentials.password``,
+# ``proxy.password``, a token in an options object).
+_SECRET_KEY = re.compile(r"^(password|passwd|passphrase|secret|client_?secret|((access|refresh|id|auth|session)_?)?token|api_?key|otp|totp)$", re.I)
+_STORAGE_KEYS = frozenset({"cookies", "localStorage", "sessionStorage"})
 _TYPING_METHODS = frozenset({"fill", "type", "pressSequentially"})
 
 
@@ -247,7 +257,7 @@ class Scrubber:
             except ValueError:
                 pass
             else:
-                masked, changed = self.json(value)
+                masked, changed = self.json_value(value)
                 return _dumps(masked).encode("utf-8") if changed else data
         return self.text(text).encode("utf-8")
 
@@ -261,7 +271,7 @@ class Scrubber:
                 data = data.replace(raw, b"*" * len(raw))
         return data
 
-    def json(self, value: Any) -> tuple[Any, bool]:
+    def json_value(self, value: Any) -> tuple[Any, bool]:
         """A parsed JSON value with secrets masked in every string (keys too); and whether it changed."""
         if isinstance(value, str):
             masked = self.text(value)
@@ -269,13 +279,13 @@ class Scrubber:
         if isinstance(value, list):
             changed = False
             for i, item in enumerate(value):
-                value[i], c = self.json(item)
+                value[i], c = self.json_value(item)
                 changed |= c
             return value, changed
         if isinstance(value, dict):
             changed = False
             for key in list(value):
-                item, c = self.json(value[key])
+                item, c = self.json_value(value[key])
                 new_key = self.text(key)
                 if new_key != key:
                     del value[key]
@@ -288,9 +298,12 @@ class Scrubber:
     # ------------------------------------------------------------------ structure (HAR-like JSON)
 
     def structure(self, value: Any) -> bool:
-        """Mask credential headers and cookie values wherever a JSON document lists them
-        (``"headers": [{"name", "value"}]`` or ``{name: value}``, ``"cookies": [{"name", "value"}]``:
-        HAR entries, Playwright's network log, ``storageState`` and ``addCookies`` calls)."""
+        """Mask credentials wherever a JSON document lists them: credential headers
+        (``"headers": [{"name", "value"}]`` or ``{name: value}``), cookie and storage values
+        (``"cookies"`` / ``"localStorage"`` / ``"sessionStorage"``: ``[{"name", "value"}]``), and
+        string values under keys such as ``password``, ``secret``, ``token``, ``apiKey``: HAR
+        entries, Playwright's network log, ``storageState`` results, ``addCookies`` calls,
+        ``httpCredentials`` / ``proxy`` context options."""
         changed = False
         if isinstance(value, list):
             for item in value:
@@ -309,13 +322,18 @@ class Scrubber:
                             masked = self.header(name, header_value)
                             changed |= masked != header_value
                             item[name] = masked
-                elif key == "cookies" and isinstance(item, list):
-                    for cookie in item:
-                        if isinstance(cookie, dict) and isinstance(cookie.get("value"), str) and cookie["value"] != MASK:
-                            self.learn(cookie["value"])
-                            cookie["value"] = MASK
-                            self.report.add("cookie-value")
+                elif key in _STORAGE_KEYS and isinstance(item, list):  # cookies, local/session storage items
+                    for entry in item:
+                        if isinstance(entry, dict) and isinstance(entry.get("value"), str) and entry["value"] != MASK:
+                            self.learn(entry["value"])
+                            entry["value"] = MASK
+                            self.report.add("cookie-value" if key == "cookies" else "storage-value")
                             changed = True
+                elif _SECRET_KEY.match(key) and isinstance(item, str) and item and item != MASK:
+                    self.learn(item)
+                    value[key] = MASK
+                    self.report.add("credential-field")
+                    changed = True
                 else:
                     changed |= self.structure(item)
         return changed
@@ -397,7 +415,7 @@ def scrub_trace(data: bytes, secrets: Iterable[str | None] = ()) -> tuple[bytes,
                 if not item.changed and (pattern is None or pattern.search(item.raw) is None):
                     rendered.append(item.raw)
                     continue
-                value, _ = scrubber.json(item.value)
+                value, _ = scrubber.json_value(item.value)
                 rendered.append(_dumps(value))
             out[name] = "".join(line + "\n" for line in rendered).encode("utf-8")
         elif name in dropped and not _still_referenced(name, parsed):
@@ -482,8 +500,8 @@ def _snapshot_inputs(scrubber: Scrubber, node: Any) -> bool:
 def _secret_input(attrs: dict[str, Any]) -> bool:
     if str(attrs.get("type", "")).lower() == "password":
         return True
-    described = " ".join(str(attrs.get(k, "")) for k in ("name", "id", "autocomplete", "aria-label", "placeholder"))
-    return bool(_SECRET_SELECTOR.search(described) or _TOKEN_FIELD.search(described.replace(" ", "_")))
+    described = [str(attrs[k]) for k in ("name", "id", "autocomplete", "aria-label", "placeholder") if attrs.get(k)]
+    return any(_SECRET_SELECTOR.search(d) or _SECRET_FIELD.search(d) or _TOKEN_FIELD.search(d) for d in described)
 
 
 def _still_referenced(name: str, parsed: dict[str, list[Any]]) -> bool:

@@ -21,8 +21,10 @@ RENEWED = "mH_jMKNn6-lgONhNji80TX_789FinsGPG3nwhjyLX7s"  # set by the last answe
 BEARER = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvcHMifQ.c2lnbmF0dXJl"
 CSRF = "csrf-9b1f0c7d2e4a6b8c"
 CODE = "482913"  # the typed one-time code
+STORED = "ls-8c1e2f9a0b7d6c5e"  # a token the site keeps in localStorage
+HTTP_PASSWORD = "basic-auth-pw-77"  # context option httpCredentials
 GIVEN = [EMAIL, PASSWORD, TOTP_SECRET, SESSION]
-EVERY_SECRET = [*GIVEN, PENDING, RENEWED, BEARER, CSRF, CODE]
+EVERY_SECRET = [*GIVEN, PENDING, RENEWED, BEARER, CSRF, CODE, STORED, HTTP_PASSWORD]
 PO = "4342076435326"
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4 + b"\xff\xd9"
 
@@ -46,7 +48,8 @@ def _resource(method: str, url: str, *, request_headers: list[dict[str, str]], r
 
 def _trace_zip() -> bytes:
     actions = [
-        {"version": 8, "type": "context-options", "options": {"baseURL": "http://127.0.0.1:8000"}},
+        {"version": 8, "type": "context-options", "options": {
+            "baseURL": "http://127.0.0.1:8000", "httpCredentials": {"username": "ops", "password": HTTP_PASSWORD}}},
         {"type": "before", "callId": "c@1", "method": "fill", "class": "Frame",
          "params": {"selector": 'internal:role=textbox[name="Email"i]', "value": EMAIL}},
         {"type": "before", "callId": "c@2", "method": "fill", "class": "Frame",
@@ -63,7 +66,8 @@ def _trace_zip() -> bytes:
                 ["INPUT", {"__playwright_value_": PASSWORD, "type": "password", "name": "password"}],
                 ["INPUT", {"__playwright_value_": PO, "name": "q"}], ["P", {}, f"Signed in as {EMAIL}"]]]]}},
         {"type": "after", "callId": "c@9", "result": {"state": {"cookies": [
-            {"name": "sc_session", "value": RENEWED, "domain": "127.0.0.1"}], "origins": []}}},
+            {"name": "sc_session", "value": RENEWED, "domain": "127.0.0.1"}],
+            "origins": [{"origin": "http://127.0.0.1:8000", "localStorage": [{"name": "auth", "value": STORED}]}]}}},
     ]  # fmt: skip
     network = [
         _resource("GET", f"http://127.0.0.1:8000/transactions?q={PO}",
@@ -91,7 +95,7 @@ def _trace_zip() -> bytes:
                                 f"<input value=\"{html.escape(PASSWORD)}\"><td>{PO}</td>"
                                 f"<a href=\"otpauth://totp/SC:ops?secret={TOTP_SECRET}\">2FA</a>").encode(),
         "resources/login.dat": f"email={quote_plus(EMAIL)}&password={quote_plus(PASSWORD)}".encode(),
-        "resources/data.json": json.dumps({"user": EMAIL, "po": PO, "amount": 482913}).encode(),
+        "resources/data.json": json.dumps({"user": EMAIL, "po": PO, "amount": 482913, "echo": STORED}).encode(),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
@@ -183,7 +187,7 @@ def test_the_trace_keeps_its_shape_and_what_is_not_secret(scrubbed: tuple[dict[s
     trace = entries["trace.trace"].decode()
     assert f'"value":"{PO}"' in trace.replace(" ", "")  # the PO typed in the search box is evidence, kept
     assert PO in entries["resources/page.html"].decode()
-    assert json.loads(entries["resources/data.json"]) == {"user": MASK, "po": PO, "amount": 482913}
+    assert json.loads(entries["resources/data.json"]) == {"user": MASK, "po": PO, "amount": 482913, "echo": MASK}
 
 
 def test_the_report_counts_kinds_and_never_holds_a_value(scrubbed: tuple[dict[str, bytes], object]) -> None:
@@ -192,6 +196,7 @@ def test_the_report_counts_kinds_and_never_holds_a_value(scrubbed: tuple[dict[st
     assert counts["cookie"] == 2 and counts["set-cookie"] == 2 and counts["authorization"] == 1
     assert counts["token-header"] == 1 and counts["sign-in-body"] == 2 and counts["typed-value"] == 2
     assert counts["input-value"] == 2 and counts["cookie-value"] == 2 and counts["secret"] > 0
+    assert counts["storage-value"] == 1 and counts["credential-field"] == 1
     assert report.removed == ["resources/login.dat"]  # type: ignore[attr-defined]
     summary = report.summary()  # type: ignore[attr-defined]
     assert "sign-in-body=2" in summary and not [s for s in EVERY_SECRET if s in summary]

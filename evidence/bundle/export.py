@@ -61,6 +61,7 @@ def export_bundles(
 ) -> list[Path]:
     """Export each bundle to ``out_dir/<name>.zip`` (or all into ``out_dir/<single>``); return the archives."""
     out_dir = Path(out_dir)
+    _check_out_dir(out_dir)
     if single is not None and (Path(single).name != single or not single.endswith(".zip") or single.startswith(".")):
         raise UnsafePathError("--single takes a plain file name ending in .zip (it is written into --out)", single)
     at = clock()
@@ -70,7 +71,10 @@ def export_bundles(
     names = [name for name, _ in copies]
     if len(set(names)) != len(names):
         raise BundleError("the same bundle is given twice", out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BundleError(f"cannot create the folder: {exc.strerror or exc}", out_dir) from None
     suffix = "-redacted" if redact else ""
     if single is not None:
         entries = {f"{name}/{path}": data for name, files in copies for path, data in files.items()}
@@ -83,6 +87,15 @@ def export_bundles(
         write_zip(target, {f"{name}/{path}": data for path, data in files.items()})
         written.append(target)
     return written
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    """``out_dir`` is, or can become, a folder: no file where it (or a folder above it) should be."""
+    for folder in (out_dir, *out_dir.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise BundleError(f"{folder} is a file, not a folder (--out names the folder for the archives)", out_dir)
+            return
 
 
 def exported_files(
@@ -156,6 +169,9 @@ def write_zip(target: Path, entries: Mapping[str, bytes]) -> None:
                     info.compress_type = zipfile.ZIP_DEFLATED
                     archive.writestr(info, entries[name], compresslevel=9)
         os.replace(temp, target)
+    except OSError as exc:  # a full disk, a read-only folder: one line, and no partial archive
+        temp.unlink(missing_ok=True)
+        raise BundleError(f"cannot write the archive: {exc.strerror or exc}", target) from exc
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

@@ -26,6 +26,7 @@ from evidence.bundle.layout import (
 )
 from evidence.bundle.manifest import Manifest, parse_manifest
 from evidence.bundle.seal import load_model
+from evidence.bundle.sources import read_regular_file
 from evidence.hashing import sha256_bytes
 from evidence.models import Assessment, RefundCase, ReviewDecision
 
@@ -75,7 +76,7 @@ def read_manifest(path: Path) -> tuple[Manifest, bytes]:
         raise BundleFormatError("an unfinished write (staging folder), not a bundle", path)
     manifest_path = path / MANIFEST
     try:
-        raw = manifest_path.read_bytes()
+        raw = read_regular_file(manifest_path)
     except FileNotFoundError as exc:
         raise BundleFormatError("no manifest.json: not a bundle, or an unfinished write", path) from exc
     try:
@@ -100,7 +101,7 @@ def read_bundle(path: Path) -> Bundle:
         load_model(ReviewDecision, _read(path, rel), rel) for rel in sorted(listed) if rel.startswith(REVIEWS_DIR + "/")
     ]
     log = path / CUSTODY
-    entries = custody.parse_log(log.read_bytes()) if log.exists() else []
+    entries = custody.parse_log(_read(path, CUSTODY)) if log.exists() else []
     current = case.model_copy(update={"assessment": assessments[-1]}) if assessments else case
     return Bundle(
         path=path,
@@ -120,6 +121,8 @@ def read_files(path: Path, manifest: Manifest) -> dict[str, bytes]:
 
 def _read(path: Path, relative: str) -> bytes:
     try:
-        return (path / relative).read_bytes()
+        return read_regular_file(path / relative)
     except FileNotFoundError as exc:
         raise BundleFormatError(f"{relative} is listed in the manifest but missing", path) from exc
+    except OSError as exc:
+        raise BundleFormatError(f"{relative}: cannot read ({exc.strerror or exc})", path) from exc

@@ -46,3 +46,5 @@ def loads(data: bytes, path: str = "<json>") -> Any:
         raise BundleFormatError(f"not UTF-8 text (byte {exc.start})", path) from exc
     except json.JSONDecodeError as exc:
         raise BundleFormatError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", path) from exc
+    except RecursionError:  # e.g. 100,000 nested brackets: hostile, never a bundle file
+        raise BundleFormatError("not valid JSON: nested too deeply", path) from None

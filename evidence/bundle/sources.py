@@ -14,11 +14,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from evidence.bundle.errors import Problem, UnsafePathError
+from evidence.bundle.errors import BundleFormatError, Problem, UnsafePathError
 from evidence.bundle.layout import check_relative_path
 
 # A zip entry larger than this is not read (a bundle file is screenshots and text, not gigabytes).
 MAX_ENTRY_BYTES = 512 * 1024 * 1024
+
+
+def _not_regular(mode: int) -> str:
+    kind = (
+        "a folder" if stat.S_ISDIR(mode)
+        else "a named pipe" if stat.S_ISFIFO(mode)
+        else "a socket" if stat.S_ISSOCK(mode)
+        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a file"
+    )  # fmt: skip
+    return f"not a regular file ({kind})"
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of the regular file ``path``; ``BundleFormatError`` for anything else.
+
+    Opening a named pipe for reading waits for a writer, forever if none comes: the file is
+    opened non-blocking and checked with ``fstat`` before a byte is read. Other ``OSError`` s
+    (not found, permission) propagate.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise BundleFormatError(_not_regular(mode), path)
+        os.set_blocking(fd, True)
+        with open(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
 
 
 class BundleSource(Protocol):
@@ -53,12 +83,18 @@ class DirSource:
                 for name in list(dirs) + files:
                     full = base / name
                     rel = full.relative_to(self.root).as_posix()
-                    if full.is_symlink():
+                    try:
+                        mode = os.lstat(full).st_mode
+                    except OSError:
+                        continue  # removed meanwhile
+                    if stat.S_ISLNK(mode):
                         self.problems.append(
                             Problem(code="file.symlink", path=rel, message="symbolic links are not allowed in a bundle")
                         )
                         if name in dirs:
                             dirs.remove(name)
+                    elif name in files and not stat.S_ISREG(mode):  # a named pipe would block the reader
+                        self.problems.append(Problem(code="file.not_regular", path=rel, message=_not_regular(mode)))
                     elif name in files:
                         found.add(rel)
             self._paths = found
@@ -68,7 +104,10 @@ class DirSource:
         if path not in self.paths():
             return None
         try:
-            return (self.root / path).read_bytes()
+            return read_regular_file(self.root / path)
+        except BundleFormatError as exc:  # replaced by a pipe or a folder since the walk
+            self.problems.append(Problem(code="file.not_regular", path=path, message=exc.message))
+            return None
         except OSError:
             return None
 

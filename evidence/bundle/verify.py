@@ -244,7 +244,10 @@ def _check_files(source: BundleSource, manifest: Manifest, paths: set[str], prob
         data = source.read(entry.path)
         checked += 1
         if data is None:
-            problems.append(Problem(code="file.missing", path=entry.path, message="listed in the manifest but missing"))
+            if not any(problem.path == entry.path for problem in source.problems):  # e.g. file.not_regular
+                problems.append(
+                    Problem(code="file.missing", path=entry.path, message="listed in the manifest but missing")
+                )
         elif len(data) != entry.bytes:
             problems.append(
                 Problem(

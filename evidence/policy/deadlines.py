@@ -154,12 +154,24 @@ def format_time_left(delta: timedelta) -> str:
     return f"closed {text} ago" if closed else f"{text} left"
 
 
+# The years a "now" may fall in: deadlines are counted from it and shown in the seller's zone,
+# and near year 1 or 9999 that arithmetic leaves what ``datetime`` can hold (OverflowError).
+INSTANT_YEARS = (1970, 9000)
+
+
 def parse_instant(text: str) -> datetime:
     """An ISO 8601 time with an offset (``2026-11-21T03:00Z``, ``2026-11-20T21:00-06:00``), in UTC."""
+    shown = repr(text if len(text) <= 60 else text[:60] + "…")
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"cannot read the time {text!r}: use ISO 8601 such as 2026-11-21T03:00Z") from None
+        raise ValueError(f"cannot read the time {shown}: use ISO 8601 such as 2026-11-21T03:00Z") from None
     if moment.tzinfo is None:
-        raise ValueError(f"the time {text!r} has no time zone: add Z or an offset such as -06:00")
-    return moment.astimezone(UTC)
+        raise ValueError(f"the time {shown} has no time zone: add Z or an offset such as -06:00")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not INSTANT_YEARS[0] <= utc.year <= INSTANT_YEARS[1]:
+        raise ValueError(f"the time {shown} is out of range (years {INSTANT_YEARS[0]} to {INSTANT_YEARS[1]})")
+    return utc

@@ -26,7 +26,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from collector.errors import ConfigError
+from collector.errors import ConfigError, InputError
+from collector.inputs import validate_po
 from collector.settings import load_settings
 from evidence.email import (
     EmailConfig,
@@ -159,8 +160,10 @@ def thread(
     as_json: Annotated[bool, typer.Option("--json", help="Print threads and checks as JSON.")] = False,
 ) -> None:
     """The order's thread as a timeline, automatic replies marked, with reply latencies and statuses."""
-    if not po.isdigit():
-        raise _fail(f"--po {po!r} is not a PO number (digits only)")
+    try:
+        po = validate_po(po)  # ASCII digits only, as everywhere a PO is typed
+    except InputError as exc:
+        raise _fail(f"--po: {exc}") from None
     _check_paths(paths)
     moment = _parse_now(now)
     email_config = _config(seller_address, seller_domain, config)

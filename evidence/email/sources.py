@@ -12,13 +12,18 @@ any size is read in constant memory.
 * **.eml folder**: every ``*.eml`` file below the folder, sorted by path.
 
 ``detect_kind`` tells them apart; ``iter_path`` reads any of them. A path that does not exist, or
-a file that cannot be read, raises ``EmailSourceError`` with a one-line message.
+a file that cannot be read, raises ``EmailSourceError`` with a one-line message. Only regular
+files are opened (a named pipe would wait for a writer forever), except the process's own
+standard input (``/dev/stdin`` from a pipe), which is read once, whole, and then sniffed in memory.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -69,6 +74,16 @@ def _read(path: Path) -> bytes:
         raise EmailSourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
+def _is_stdin(path: Path) -> bool:
+    """``path`` is this process's standard input (``/dev/stdin``, ``/proc/self/fd/0``) and not a regular file."""
+    try:
+        found = os.stat(path)
+        regular = stat.S_ISREG(found.st_mode) or stat.S_ISDIR(found.st_mode)
+        return not regular and os.path.samestat(found, os.fstat(0))
+    except (OSError, ValueError):
+        return False
+
+
 def detect_kind(path: Path) -> PathKind:
     """What kind of mail source ``path`` is; ``EmailSourceError`` if none."""
     if not path.exists():
@@ -78,10 +93,16 @@ def detect_kind(path: Path) -> PathKind:
             return PathKind.MAILDIR
         return PathKind.EML_FOLDER
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a named pipe, socket or device: never waited on
+            raise EmailSourceError(f"{path}: not a regular file (a named pipe, socket or device)")
         with path.open("rb") as handle:
             head = handle.read(4096)
     except OSError as exc:
         raise EmailSourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return _kind_of(head, path)
+
+
+def _kind_of(head: bytes, path: Path) -> PathKind:
     if head.startswith(b"From "):
         return PathKind.MBOX
     if re.match(rb"^[\x21-\x39\x3b-\x7e]+:", head.lstrip(b"\r\n")):  # starts with a header line
@@ -98,29 +119,33 @@ def iter_mbox(path: Path) -> Iterator[RawMessage]:
     except OSError as exc:
         raise EmailSourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with handle:
-        lines: list[bytes] = []
-        index = 0
-        previous_blank = True
-        started = False
-        for line in handle:
-            if line.startswith(b"From ") and (
-                not started or _FROM_LINE.match(line) or (previous_blank and _LOOSE_FROM_LINE.match(line))
-            ):
-                if started and lines:
-                    yield _mbox_item(lines, path, index)
-                    index += 1
-                lines = []
-                started = True
-                previous_blank = False
-                continue
-            if not started:
-                continue  # junk before the first separator
-            if _QUOTED_FROM.match(line):
-                line = line[1:]
-            lines.append(line)
-            previous_blank = line in (b"\n", b"\r\n")
-        if started and lines:
-            yield _mbox_item(lines, path, index)
+        yield from _split_mbox(handle, path)
+
+
+def _split_mbox(handle: Iterable[bytes], path: Path) -> Iterator[RawMessage]:
+    lines: list[bytes] = []
+    index = 0
+    previous_blank = True
+    started = False
+    for line in handle:
+        if line.startswith(b"From ") and (
+            not started or _FROM_LINE.match(line) or (previous_blank and _LOOSE_FROM_LINE.match(line))
+        ):
+            if started and lines:
+                yield _mbox_item(lines, path, index)
+                index += 1
+            lines = []
+            started = True
+            previous_blank = False
+            continue
+        if not started:
+            continue  # junk before the first separator
+        if _QUOTED_FROM.match(line):
+            line = line[1:]
+        lines.append(line)
+        previous_blank = line in (b"\n", b"\r\n")
+    if started and lines:
+        yield _mbox_item(lines, path, index)
 
 
 def _mbox_item(lines: list[bytes], path: Path, index: int) -> RawMessage:
@@ -149,6 +174,11 @@ def iter_eml_folder(path: Path) -> Iterator[RawMessage]:
 def iter_path(path: str | Path) -> Iterator[RawMessage]:
     """Every message in a file, folder, mbox or Maildir (checked before the first item is read)."""
     path = Path(path)
+    if _is_stdin(path):  # a pipe cannot be read twice (sniffed, then read): read it once, whole
+        data = _read(path)
+        if _kind_of(data[:4096], path) is PathKind.MBOX:
+            return _split_mbox(io.BytesIO(data), path)
+        return iter([RawMessage(data=data, origin=str(path))])
     kind = detect_kind(path)
     if kind is PathKind.EML:
         return iter([RawMessage(data=_read(path), origin=str(path), fallback_time=_mtime(path))])

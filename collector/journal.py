@@ -25,6 +25,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
+from collector.errors import ConfigError
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orders (
@@ -98,18 +100,33 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+class JournalUnreadable(ConfigError):
+    """A ``journal.sqlite`` that is not an SQLite database, or a damaged one (exit 2)."""
+
+    def __init__(self, path: Path, cause: sqlite3.DatabaseError) -> None:
+        self.path = path
+        super().__init__(f"{path}: not a readable job journal ({cause}); move it away to start the job afresh")
+
+
 class Journal:
-    """The on-disk state of one job. Use as a context manager, or call ``close()``."""
+    """The on-disk state of one job. Use as a context manager, or call ``close()``.
+
+    A file that is not a readable journal raises ``JournalUnreadable`` (naming it) on opening.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill
-        self._db.executescript(SCHEMA)
-        self._migrate()
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across a process kill
+            self._db.executescript(SCHEMA)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "disk image is malformed"
+            self._db.close()
+            raise JournalUnreadable(path, exc) from None
 
     def _migrate(self) -> None:
         """Columns added since the first release (a journal from an older run still opens)."""

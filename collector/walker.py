@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from collector.errors import LoginError, SessionLost
+from collector.errors import LoginError, SessionLost, storage_failure
 from collector.handlers import JobStopping
 from collector.journal import Journal, OrderState
 from collector.logging import bind_order, unbind_order
@@ -131,6 +131,10 @@ class Walker:
             # to the queue; a permanent one (not found, too old, layout changed) fails at once.
             self._fail_or_requeue(po, started, str(exc), transient=_requeueable(exc))
         except Exception as exc:
+            if (full := storage_failure(exc)) is not None:  # the disk, not this order: stop the job
+                self.journal.set_state(po, OrderState.PENDING, reason=f"interrupted: {full}")
+                self.stop(f"{full}: make room, then run the same command again")
+                return
             if _requeueable(exc):  # e.g. a Playwright timeout or dropped connection outside a page object
                 self._fail_or_requeue(po, started, f"{type(exc).__name__}: {exc}", transient=True)
             else:

@@ -188,8 +188,8 @@ class Shipment(Model):
 
 
 class Order(Model):
-    po: str = Field(pattern=r"^\d{8,20}$")
-    customer_order_number: str | None = Field(default=None, pattern=r"^\d{8,20}$")
+    po: str = Field(pattern=r"^[0-9]{8,20}$")  # ASCII digits: \d would take Arabic-Indic or fullwidth ones
+    customer_order_number: str | None = Field(default=None, pattern=r"^[0-9]{8,20}$")
     order_date: UtcDatetime
     customer_name: str | None = None
     customer_email: str | None = Field(default=None, description="per-order relay address")

@@ -7,10 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from evidence.bundle import BundleError, BundleFormatError, export_bundles, read_bundle, verify_bundle, write_bundle
 from evidence.bundle import custody, serialize
 from evidence.bundle.example import example_artifacts, example_case, example_context, fixed_clock
+from evidence.models import Order
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
@@ -85,3 +87,11 @@ def test_export_into_a_file_is_a_bundle_error(bundle: Path, tmp_path: Path, out:
     (tmp_path / "file.zip").write_text("not a folder")
     with pytest.raises(BundleError, match="not a folder"):
         export_bundles([bundle], tmp_path / out, actor="test", clock=fixed_clock)
+
+
+@pytest.mark.parametrize("po", ["٤٣٤٢٠٧٦٤٣٥٣٢٦", "４３４２０７６４３５３２６"])
+def test_an_order_po_in_non_ascii_digits_is_refused(po: str) -> None:
+    order = example_case().order
+    assert order is not None
+    with pytest.raises(ValidationError, match="String should match pattern"):
+        Order.model_validate({**order.model_dump(), "po": po})

@@ -94,7 +94,8 @@ def _check_out_dir(out_dir: Path) -> None:
     for folder in (out_dir, *out_dir.parents):
         if folder.exists():
             if not folder.is_dir():
-                raise BundleError(f"{folder} is a file, not a folder (--out names the folder for the archives)", out_dir)
+                what = "is a file" if folder == out_dir else f"cannot be made: {folder} is a file"
+                raise BundleError(f"{what}, not a folder (--out names the folder for the archives)", out_dir)
             return
 
 

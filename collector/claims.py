@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 class RefundRegistry:
@@ -77,7 +77,7 @@ class RefundRegistry:
         self.bundles_dir = bundles_dir
         self.job_id = job_id
         # --recapture: bundles recorded before this moment are captured again (a new version).
-        self.recapture_before = recapture_before.isoformat(timespec="milliseconds") if recapture_before else None
+        self.recapture_before = recapture_before.isoformat(timespec="microseconds") if recapture_before else None
         self.owner = uuid.uuid4().hex
         owners = state_dir / OWNERS_DIR
         owners.mkdir(parents=True, exist_ok=True)
@@ -203,7 +203,7 @@ class RefundRegistry:
             except (OSError, ValueError, RecursionError):
                 continue
             if isinstance(manifest, dict) and manifest.get("job_id") == job_id:
-                made = datetime.fromtimestamp((folder / MANIFEST).stat().st_mtime, UTC).isoformat(timespec="milliseconds")
+                made = datetime.fromtimestamp((folder / MANIFEST).stat().st_mtime, UTC).isoformat(timespec="microseconds")
                 if self.recapture_before is None or made >= self.recapture_before:  # not the version being replaced
                     found.append((version, folder))
         return max(found)[1] if found else None
@@ -220,7 +220,7 @@ class RefundRegistry:
                     if match and (folder / MANIFEST).is_file():
                         # stamped with the bundle's own time, so --recapture treats it as older
                         made = datetime.fromtimestamp((folder / MANIFEST).stat().st_mtime, UTC)
-                        rows.append((match["key"], "written", str(folder), made.isoformat(timespec="milliseconds")))
+                        rows.append((match["key"], "written", str(folder), made.isoformat(timespec="microseconds")))
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.executemany(

@@ -181,7 +181,7 @@ class Pipeline:
                 continue
             try:
                 manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 continue
             if manifest.get("job_id") != self.job_id:
                 continue

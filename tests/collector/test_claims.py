@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -96,7 +96,7 @@ def test_recapture_takes_refunds_bundled_before_the_run_but_not_its_own(out: Pat
     with _registry(out, "job-a") as a:
         assert a.claim(PO, TXN) == "mine"
         a.written(PO, TXN, out / "bundles" / f"{PO}_{TXN}_v1")
-    started = datetime.now(UTC) + timedelta(milliseconds=5)
+    started = datetime.now(UTC)
     with _registry(out, "job-a", recapture_before=started) as again:
         assert again.claim(PO, TXN) == "mine"
         again.written(PO, TXN, out / "bundles" / f"{PO}_{TXN}_v2")

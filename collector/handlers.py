@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -55,15 +55,39 @@ T = TypeVar("T")
 INBOX_INDEX_TTL_S = 300.0
 RATE_LIMIT_DEFAULT_HOLD_S = 5.0  # a 429 without Retry-After
 STEP_COST = {
-    "open": 1,  # "auto" layout: open the Transactions dashboard to see whether the site has it
-    "transactions": 2,  # open the search screen, search (+ expand the row on Payments)
-    "refund": 3,  # search, expand/menu, open the details dialog or drawer
-    "order": 2,
-    "returns": 2,
+    "open": 1,  # "auto" layout: open the Transactions dashboard to see whether the site has it (once per job)
+    "transactions": 2,  # the search answer opened from its URL: the page and its API call
+    "refund": 1,  # a drawer or dialog on the open search answer: its details API call
+    "order": 0,  # read from a refund's drawer already open: nothing more
+    "returns": 2,  # the Returns search answer (+ one details call per return, paid after)
     "inbox": 2,  # one page of one Inbox tab (the page and its API call)
-    "thread": 1,
-    "case": 2,  # search the Disputes dashboard, open the case page
+    "thread": 2,  # the thread page and its API call
+    "case": 2,  # the case page and its API call
 }
+
+
+class SharedCache:
+    """What every worker of a job reuses: the detected layout and the Inbox thread index.
+
+    The Inbox has no search: finding one order's threads means walking every page of both tabs,
+    so the index is built once for the whole job (one worker walks, the others wait for it) and
+    rebuilt when older than ``ttl_s`` (new threads arrive while a long job runs).
+    """
+
+    def __init__(self, ttl_s: float = INBOX_INDEX_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.layout: str | None = None
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self.lock = threading.Lock()  # held while the Inbox is walked
+        self._index: dict[str, list[Any]] | None = None
+        self._at = 0.0
+
+    def inbox_index(self, build: Callable[[], dict[str, list[Any]]]) -> dict[str, list[Any]]:
+        with self.lock:
+            if self._index is None or self.clock() - self._at > self.ttl_s:
+                self._index = build()
+                self._at = self.clock()
+            return self._index
 
 
 @dataclass(frozen=True)
@@ -89,7 +113,11 @@ class ScreenRecorder:
         return len(self.captures)
 
     def since(self, mark: int) -> tuple[list[Capture], list[StagedFile]]:
-        captures = self.captures[mark:]
+        return self.pick(range(mark, len(self.captures)))
+
+    def pick(self, indices: Iterable[int]) -> tuple[list[Capture], list[StagedFile]]:
+        """The captures at ``indices`` (in capture order) with their files."""
+        captures = [self.captures[i] for i in sorted(set(indices))]
         names = {c.screenshot for c in captures} | {c.snapshot for c in captures}
         return captures, [f for f in self.files if f.path in names]
 
@@ -171,7 +199,7 @@ class Handler:
         on_bytes: Callable[[int], None] | None = None,
         stop_event: threading.Event | None = None,
         seller_addresses: list[str] | None = None,
-        worker_cache: dict[str, Any] | None = None,
+        shared: SharedCache | None = None,
         observed_requests: Callable[[], int] = lambda: 0,
     ) -> None:
         self.page = page
@@ -185,7 +213,7 @@ class Handler:
         self.stop_event = stop_event
         self.seller_addresses = seller_addresses or []
         self.observed_requests = observed_requests  # this worker's page + API requests so far
-        self.worker_cache: dict[str, Any] = worker_cache if worker_cache is not None else {}
+        self.shared = shared if shared is not None else SharedCache()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -223,14 +251,9 @@ class Handler:
         ``claim`` answers ``"mine"`` (capture it), ``"done"`` (already bundled in this output
         folder) or ``"busy"`` (another collector is capturing it now: the order comes back later).
         """
-        from pages.readers import reader_for
-
         recorder = ScreenRecorder(self.on_bytes)
-        # "auto" costs a navigation to find out which screens the site has: once per worker.
-        layout = self.worker_cache.get("layout", self.layout)
-        reader = self._step("open", lambda: reader_for(self.page, layout, on_screen=recorder, **self._kw()))  # type: ignore[arg-type]
-        self.worker_cache["layout"] = reader.layout.value
-        transactions = self._step("transactions", lambda: reader.list_transactions(po))
+        visit = self._visit(po, recorder)
+        transactions = self._step("transactions", visit.transactions)
         cc_ids = [t.transaction_id for t in transactions if t.type == TransactionType.CUSTOMER_CARE_REFUND]
         answers = {t: claim(t) for t in cc_ids}
         todo = [t for t in cc_ids if answers[t] == "mine"]
@@ -242,29 +265,40 @@ class Handler:
         )
         if not todo:
             return outcome
-        order = self._step("order", lambda: reader.read_order(po))
-        returns = self._read_returns(po, recorder)
-        messages = self._read_inbox(po, recorder)
-        shared_captures, shared_files = recorder.since(0)
-        seller = self._seller_name()
+        # Each screen once, in the order the page is already in: every refund's details on the
+        # open search answer (the first drawer also gives the order facts), then the other screens.
+        own: dict[str, list[int]] = {t: [] for t in todo}  # captures that belong to one refund only
+        refunds: dict[str, RefundDetail] = {}
         for txn_id in todo:
             mark = recorder.mark()
-            refund = self._step("refund", lambda txn_id=txn_id: reader.read_refund(po, txn_id))
-            case = self._read_case(refund, recorder)
-            own_captures, own_files = recorder.since(mark)
-            browser = self.page.context.browser
+            refunds[txn_id] = self._step("refund", lambda txn_id=txn_id: visit.refund(txn_id))
+            own[txn_id] += range(mark, recorder.mark())
+        order = self._step("order", visit.order)
+        returns = self._step("returns", visit.returns)
+        messages = self._read_inbox(po, recorder)
+        cases: dict[str, DisputeCase | None] = {}
+        for txn_id in todo:
+            mark = recorder.mark()
+            cases[txn_id] = self._read_case(refunds[txn_id], recorder)
+            own[txn_id] += range(mark, recorder.mark())
+        owned = {i for indices in own.values() for i in indices}
+        shared = [i for i in range(recorder.mark()) if i not in owned]
+        seller = self._seller_name()
+        browser = self.page.context.browser
+        for txn_id in todo:
+            captures, files = recorder.pick(shared + own[txn_id])
             outcome.refunds.append(
                 RefundCapture(
                     po=po,
                     transaction_id=txn_id,
-                    refund=refund,
+                    refund=refunds[txn_id],
                     transactions=transactions,
                     order=order,
                     returns=returns,
-                    dispute_case=case,
+                    dispute_case=cases[txn_id],
                     inbox_messages=messages,
-                    captures=shared_captures + own_captures,
-                    files=shared_files + own_files,
+                    captures=captures,
+                    files=files,
                     source_urls=list(recorder.urls),
                     seller_name=seller,
                     browser_version=browser.version if browser else None,
@@ -272,14 +306,17 @@ class Handler:
             )
         return outcome
 
-    def _read_returns(self, po: str, recorder: ScreenRecorder) -> list[ReturnInfo]:
-        from pages.readers import ReturnsReader
+    def _visit(self, po: str, recorder: ScreenRecorder) -> Any:
+        """The order's visit on the job's layout ("auto" costs one navigation, once per job)."""
+        from pages.visit import detect_layout, visit_for
 
-        returns_reader = ReturnsReader(self.page, on_screen=recorder, **self._kw())  # type: ignore[arg-type]
-        try:
-            return self._step("returns", lambda: returns_reader.read_returns(po))
-        except OrderNotFound:
-            return []  # no return on this order
+        layout = self.shared.layout or self.layout
+        if layout == "auto":
+            with self.shared.lock:
+                if self.shared.layout is None:
+                    self.shared.layout = self._step("open", lambda: detect_layout(self.page, **self._kw())).value  # type: ignore[arg-type]
+            layout = self.shared.layout
+        return visit_for(self.page, layout, po, on_screen=recorder, **self._kw())  # type: ignore[arg-type]
 
     def _read_inbox(self, po: str, recorder: ScreenRecorder) -> list[Message]:
         from pages.inbox import InboxPage
@@ -297,21 +334,16 @@ class Handler:
         return messages
 
     def _thread_index(self) -> dict[str, list[Any]]:
-        """PO -> Inbox threads, read once per worker and reused for ``INBOX_INDEX_TTL_S``.
+        """PO -> Inbox threads, shared by the job's workers (``SharedCache``)."""
 
-        The Inbox has no search: finding one order's threads means walking every page of both
-        tabs. Doing that per order would multiply the requests, so the index is cached.
-        """
-        cache = self.worker_cache
-        now = time.monotonic()
-        if cache.get("at") is None or now - cache["at"] > INBOX_INDEX_TTL_S:
+        def build() -> dict[str, list[Any]]:
             index: dict[str, list[Any]] = {}
             for tab in InboxTab:
                 for summary in self._walk_tab(tab):
                     index.setdefault(summary.po, []).append(summary)
-            cache["index"] = index
-            cache["at"] = now
-        return cache["index"]
+            return index
+
+        return self.shared.inbox_index(build)
 
     def _walk_tab(self, tab: InboxTab) -> list[Any]:
         """Every thread of one Inbox tab, one step (and so one retry scope) per page: a page that

@@ -32,6 +32,7 @@ from pathlib import Path
 import structlog
 
 from collector.browser import in_own_thread
+from collector.browser_server import BrowserServer
 from collector.claims import STATE_DIR, RefundRegistry
 from collector.errors import ConfigError, SessionLost
 from collector.inputs import InputBatch
@@ -44,7 +45,7 @@ from collector.ratelimit import RateLimiter
 from collector.report import JobReport, JobStats, build_report, write_report
 from collector.retry import RetryPolicy
 from collector.session import SessionKeeper, ensure_session
-from collector.settings import CollectorSettings
+from collector.settings import CollectorSettings, launch_options_for
 from collector.walker import RequeuePolicy, Walker
 from collector.workers import JobRuntime, Worker
 
@@ -237,13 +238,22 @@ def _run(
     pending = counts[OrderState.PENDING]
     view.start(sum(counts.values()), sum(counts.values()) - pending)
     workers = [Worker(n + 1, runtime) for n in range(max(1, min(settings.concurrency, pending)))] if pending else []
+    server: BrowserServer | None = None
     try:
+        if workers:
+            # One browser for every worker: the configured endpoint, or a server of our own.
+            runtime.browser_endpoint = settings.browser_endpoint
+            if runtime.browser_endpoint is None and settings.shared_browser:
+                server = BrowserServer(launch_options_for(settings))
+                runtime.browser_endpoint = server.start()
         for w in workers:
             w.start()
         _wait(workers, walker)
     finally:
         limiter.stop()
         view.close()
+        if server is not None:
+            server.stop()
     index = runtime.pipeline.finish() if journal.refunds() else None
     report = build_report(job_id=job_id, journal=journal, stats=stats, concurrency=settings.concurrency,
                           requests=limiter.acquired, rate_limit_wait_s=limiter.waited_s, stop_reason=walker.stop_reason)

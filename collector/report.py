@@ -56,6 +56,9 @@ class JobReport(BaseModel):
     requeues: int = Field(default=0, description="orders put back in the queue after a transient failure")
     requests: int = Field(description="tokens taken from the rate limiter")
     site_requests: int = Field(default=0, description="page + API requests the browsers actually sent")
+    requests_per_order: dict[str, float] = Field(
+        default_factory=dict, description="page + API requests per order attempt: orders, median, max, total"
+    )
     rate_limit_wait_s: float
     bytes_written: int
     order_duration_s: dict[str, float]
@@ -82,6 +85,7 @@ class JobStats:
         self.session_renewals = 0
         self.requeues = 0
         self.site_requests = 0
+        self.requests_per_order: list[int] = []
 
     def retry(self, reason: str) -> None:
         with self._lock:
@@ -110,6 +114,19 @@ class JobStats:
         """One real sign-in that renewed the shared session (not a worker reopening after it)."""
         with self._lock:
             self.session_renewals += 1
+
+    def order_requests(self, n: int) -> None:
+        """Page + API requests one order attempt cost (its worker's count before and after)."""
+        with self._lock:
+            self.requests_per_order.append(n)
+
+    def requests_summary(self) -> dict[str, float]:
+        with self._lock:
+            counts = sorted(self.requests_per_order)
+        if not counts:
+            return {}
+        return {"orders": len(counts), "median": float(statistics.median(counts)), "max": float(counts[-1]),
+                "total": float(sum(counts))}
 
     def order_requeued(self) -> None:
         with self._lock:
@@ -179,6 +196,7 @@ def build_report(
         requeues=stats.requeues,
         requests=requests,
         site_requests=stats.site_requests,
+        requests_per_order=stats.requests_summary(),
         rate_limit_wait_s=round(rate_limit_wait_s, 3),
         bytes_written=stats.bytes_written,
         order_duration_s=_durations(stats.durations),
@@ -210,6 +228,10 @@ def render_report(report: JobReport, console: Console) -> None:
         console.print(f"Time per order: median {d['median']:.1f} s, p95 {d['p95']:.1f} s, max {d['max']:.1f} s.")
     if report.session_renewals:
         console.print(f"Signed in again {report.session_renewals} time(s) after the session expired.")
+    r = report.requests_per_order
+    if r:
+        console.print(f"Requests to Seller Center per order: median {r['median']:g}, max {r['max']:g} "
+                      f"({report.site_requests} in all, session check and scan included).")
     if report.requeues:
         console.print(f"Orders put back in the queue after a transient failure: {report.requeues}.")
     if report.retries_by_reason:

@@ -86,6 +86,10 @@ class CollectorSettings(BaseSettings):
     password: SecretStr | None = None
     totp_secret: SecretStr | None = None
     browser_path: str | None = None
+    browser_endpoint: str | None = Field(
+        default=None, description="ws:// endpoint of a Playwright browser server the workers connect to"
+    )
+    shared_browser: bool = Field(default=True, description="one browser for every worker (off: one each)")
     headless: bool = True
     concurrency: int = Field(default=2, ge=1, le=16)
     layout: LayoutChoice = "auto"
@@ -130,6 +134,16 @@ class CollectorSettings(BaseSettings):
         if config:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
         return tuple(sources)
+
+    @field_validator("browser_endpoint")
+    @classmethod
+    def _check_endpoint(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("ws", "wss") or not parts.netloc:
+            raise ValueError(f"not a ws:// or wss:// endpoint: {value[:60]!r}")
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ import structlog
 
 from collector.claims import RefundRegistry
 from collector.errors import SessionLost
-from collector.handlers import Handler, StagedFile
+from collector.handlers import Handler, SharedCache, StagedFile
 from collector.logging import bind_job
 from collector.pipeline import Pipeline
 from collector.ratelimit import RateLimiter
@@ -40,7 +40,7 @@ from collector.walker import OrderResult, Walker
 from pages.errors import PageError, SessionExpired
 
 if TYPE_CHECKING:  # pragma: no cover
-    from playwright.sync_api import Browser, BrowserContext, Request
+    from playwright.sync_api import Browser, BrowserContext, Playwright, Request
 
 log = structlog.get_logger()
 SITE_REQUEST_TYPES = frozenset({"document", "fetch", "xhr"})  # what the rate limit counts
@@ -62,6 +62,8 @@ class JobRuntime:
     keeper: SessionKeeper
     stop_event: threading.Event
     registry: RefundRegistry
+    shared: SharedCache = field(default_factory=SharedCache)  # layout + Inbox index, for every worker
+    browser_endpoint: str | None = None  # a browser server to connect to (None: each worker launches one)
 
     @property
     def failures_dir(self) -> Path:
@@ -75,7 +77,9 @@ class Worker(threading.Thread):
         self.job = job
         self.error: BaseException | None = None
         self.requests_sent = 0  # page (document) and API (fetch/XHR) requests of this worker
-        self.worker_cache: dict[str, object] = {}  # per worker: Inbox thread index, detected layout (handlers.py)
+        self.order_requests: list[int] = []  # requests each finished order cost (report: median, max)
+        self._context: BrowserContext | None = None  # kept across orders (see _context_for)
+        self._generation = -1  # the session generation the kept context was opened with
 
     def run(self) -> None:
         bind_job(self.job.job_id, worker=self.number)
@@ -83,7 +87,7 @@ class Worker(threading.Thread):
 
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(**launch_options_for(self.job.settings, p.chromium))
+                browser = self._browser(p)
                 try:
                     while True:
                         po = self.job.walker.claim()
@@ -93,11 +97,15 @@ class Worker(threading.Thread):
                             if self.job.walker.wait_for_work():
                                 continue
                             break
-                        if not browser.is_connected():  # the browser crashed: a new one for the next orders
-                            log.warning("browser.relaunched", worker=self.number)
-                            browser = p.chromium.launch(**launch_options_for(self.job.settings, p.chromium))
+                        if not browser.is_connected():  # the browser (or its server) went away
+                            log.warning("browser.reconnected", worker=self.number)
+                            self._context = None
+                            browser = self._browser(p)
+                        before = self.requests_sent
                         self.job.walker.run_order(po, lambda po=po: self._order(browser, po))
+                        self.job.stats.order_requests(self.requests_sent - before)
                 finally:
+                    self._drop_context()
                     browser.close()
         except Exception as exc:
             self.error = exc
@@ -105,6 +113,32 @@ class Worker(threading.Thread):
             self.job.walker.stop(f"worker {self.number} stopped: {type(exc).__name__}: {exc}")
 
     # ------------------------------------------------------------------ one order
+
+    def _browser(self, p: Playwright) -> Browser:
+        """The job's shared browser (its server's endpoint), or a browser of this worker's own."""
+        if self.job.browser_endpoint:
+            return p.chromium.connect(self.job.browser_endpoint, timeout=self.job.settings.navigation_timeout_s * 1000)
+        return p.chromium.launch(**launch_options_for(self.job.settings, p.chromium))
+
+    def _context_for(self, browser: Browser) -> tuple[BrowserContext, int]:
+        """The worker's browser context, kept across orders (signed-in state, static files in its
+        cache). A new one is opened after an error (``_drop_context``: a broken order must not
+        leave its state to the next), when another worker renewed the session (the saved cookies
+        changed), and for every order when traces are on (a bundle's trace holds its order alone)."""
+        generation = self.job.keeper.generation
+        if self._context is not None and self._generation == generation and self.job.settings.trace == "off":
+            return self._context, generation
+        self._drop_context()
+        self._context, self._generation = self._new_context(browser)
+        return self._context, generation
+
+    def _drop_context(self) -> None:
+        if self._context is not None:
+            try:
+                self._context.close()
+            except Exception as exc:  # noqa: BLE001 - closing after a dropped browser may fail
+                log.warning("context.close_failed", error=str(exc))
+            self._context = None
 
     def _new_context(self, browser: Browser) -> tuple[BrowserContext, int]:
         generation = self.job.keeper.generation
@@ -142,8 +176,8 @@ class Worker(threading.Thread):
         job = self.job
         renewals = 0
         while True:
-            context, generation = self._new_context(browser)
-            page = context.new_page()
+            context, generation = self._context_for(browser)
+            page = context.pages[0] if context.pages else context.new_page()
             handler = Handler(
                 page,
                 layout=job.settings.layout,
@@ -154,7 +188,7 @@ class Worker(threading.Thread):
                 on_retry=job.stats.retry,
                 stop_event=job.stop_event,
                 seller_addresses=job.settings.seller_addresses,
-                worker_cache=self.worker_cache,
+                shared=job.shared,
                 observed_requests=lambda: self.requests_sent,
             )
             try:
@@ -181,7 +215,8 @@ class Worker(threading.Thread):
             except BaseException:
                 self._close(context, po, keep_trace=job.settings.trace != "off")
                 raise
-            trace = self._close(context, po, keep_trace=job.settings.trace == "on", into_bundle=True)
+            # Traces on: the context was this order's alone and its trace goes to the bundle.
+            trace = self._close(context, po, keep_trace=job.settings.trace == "on", into_bundle=True) if job.settings.trace != "off" else None
             break
         if outcome.refunds:
             job.walker.captured(po)
@@ -224,6 +259,8 @@ class Worker(threading.Thread):
 
     def _close(self, context: BrowserContext, po: str, *, keep_trace: bool, into_bundle: bool = False) -> StagedFile | None:
         """Close the order's context; keep its trace in failures/ or hand it to the bundle."""
+        if context is self._context:
+            self._context = None  # the next order opens a fresh one
         staged: StagedFile | None = None
         try:
             if self.job.settings.trace != "off":

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Concatenate, ParamSpec, Self, TypedDict, TypeVar, Unpack
-from urllib.parse import urljoin, urlparse
+from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Error as PlaywrightError
@@ -272,6 +272,23 @@ class SearchScreen(Screen):
         self.search_button = self.main.get_by_role("button", name="Search", exact=True)
         self.not_found = page.get_by_role("status").filter(has_text=NOT_FOUND)
         self.too_old = page.get_by_role("status").filter(has_text=TOO_OLD)
+
+    @classmethod
+    def open_search(cls, page: Page, number: str, **kwargs: Unpack[Options]) -> Self:
+        """The screen's answer for ``number`` opened straight from its URL (the search form is a
+        GET form: ``?q=<number>``): one page load instead of opening the screen, then searching."""
+        screen = cls(page, **kwargs)
+        if cls.path is None:  # pragma: no cover - programming error
+            raise TypeError(f"{cls.__name__} has no URL of its own")
+        separator = "&" if "?" in cls.path else "?"
+        screen._goto(f"{cls.path}{separator}{urlencode({'q': number})}")
+        return screen.wait_until_ready()
+
+    def shows_search(self, number: str) -> bool:
+        """Is the page still this screen's answer for ``number``? (A drawer or dialog opened and
+        closed on it changes nothing; any other screen visited since does.)"""
+        url = urlparse(self.page.url)
+        return url.path == urlparse(self.path or "").path and parse_qs(url.query).get("q") == [number]
 
     def _submit_search(self, number: str) -> None:
         """Type ``number``, press Search and wait for the answer to load."""

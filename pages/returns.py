@@ -59,6 +59,11 @@ class ReturnsDashboard(SearchScreen):
     def search(self, number: str) -> list[TableRow]:
         """Search a PO, RMA or customer order number: the matching rows, or a typed error."""
         self._submit_search(number)
+        return self.found(number)
+
+    @verb
+    def found(self, number: str) -> list[TableRow]:
+        """The rows shown for ``number`` (after ``search`` or ``open_search``), every page."""
         self._raise_if_no_result(number)
         rows: list[TableRow] = []
         while True:

@@ -135,6 +135,11 @@ class TransactionsDashboard(SearchScreen):
     def search(self, number: str) -> list[Transaction]:
         """Search one PO / customer order number: its transactions (every page), or a typed error."""
         self._submit_search(number)
+        return self.found(number)
+
+    @verb
+    def found(self, number: str) -> list[Transaction]:
+        """The answer shown for ``number`` (after ``search`` or ``open_search``): every page."""
         self._raise_if_no_result(number)
         return self.read_all()
 

@@ -73,7 +73,7 @@ def test_a_step_pays_for_every_request_it_really_sent() -> None:
         return "done"
 
     assert handler._step("thread", lambda: step_sending(5)) == "done"
-    assert STEP_COST["thread"] == 1 and limiter.acquired == 5  # 1 up front + 4 paid after
+    assert STEP_COST["thread"] == 2 and limiter.acquired == 5  # 2 up front + 3 paid after
     handler._step("refund", lambda: step_sending(1))
     assert limiter.acquired == 5 + STEP_COST["refund"]  # never less than the estimate
 

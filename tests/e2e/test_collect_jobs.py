@@ -115,7 +115,7 @@ def test_session_expiry_without_credentials_stops_cleanly_and_resumes_after_logi
     out = tmp_path / "out"
     settings = settings_for(site, data_dir, credentials=False, concurrency=2)
     save_signed_in_session(site, settings)
-    site.set_faults(Faults(expire_after_requests=60))
+    site.set_faults(Faults(expire_after_requests=30))  # fewer than the job needs (about 7 a order + the Inbox walk)
     first = run_job(settings, JobRequest(orders=InputBatch(pos=pos)), out, progress=PlainProgress(io.StringIO()))
     assert first.exit_code == 1
     assert first.message is not None and "run `collector login`" in first.message
@@ -134,7 +134,7 @@ def test_session_expiry_without_credentials_stops_cleanly_and_resumes_after_logi
 def test_session_expiry_with_credentials_signs_in_again_and_finishes(site: MockSite, tmp_path: Path, data_dir: Path) -> None:
     pos = single_refund_pos(site.scenario, 4)
     settings = settings_for(site, data_dir, concurrency=2)
-    site.set_faults(Faults(expire_after_requests=80))
+    site.set_faults(Faults(expire_after_requests=25))
     result = run_job(settings, JobRequest(orders=InputBatch(pos=pos)), tmp_path / "out",
                      progress=PlainProgress(io.StringIO()))
     assert result.exit_code == 0, result.report.failures

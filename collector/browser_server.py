@@ -1,0 +1,118 @@
+"""One browser for every worker: a Playwright browser server, local or remote.
+
+Playwright's sync API objects never cross threads, so each worker thread runs its own
+``sync_playwright()``; before, each also launched its own Chromium (about 320 MiB a worker).
+Now the job starts one Chromium behind Playwright's own browser server
+(``playwright launch-server``, the driver CLI's wrapper of ``browserType.launchServer``) and every
+worker *connects* to it (``BrowserType.connect``): one browser process, one browser context per
+worker inside it.
+
+The same seam takes a remote endpoint: with the ``browser_endpoint`` setting (``ws://...``) no
+server is started and the workers connect there (a browser host, a container; see
+docs/collector.md). ``collector browser-server`` is for a later issue.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Self
+
+import structlog
+
+log = structlog.get_logger()
+ENDPOINT = re.compile(rb"ws://[^\s]+/[0-9a-f]{32}")
+START_TIMEOUT_S = 60.0
+
+
+class BrowserServerError(RuntimeError):
+    """The browser server did not start: the message says what it printed."""
+
+
+def _server_config(launch: dict[str, Any]) -> dict[str, Any]:
+    """``BrowserType.launch`` keyword arguments -> ``launchServer`` options (loopback, any port)."""
+    config: dict[str, Any] = {"headless": launch.get("headless", True), "args": list(launch.get("args", [])),
+                              "host": "127.0.0.1", "port": 0}
+    if launch.get("executable_path"):
+        config["executablePath"] = launch["executable_path"]
+    if launch.get("env"):
+        config["env"] = launch["env"]
+    return config
+
+
+class BrowserServer:
+    """A Chromium behind ``playwright launch-server`` on loopback, for this process's workers."""
+
+    def __init__(self, launch: dict[str, Any], *, start_timeout_s: float = START_TIMEOUT_S) -> None:
+        self.launch = launch
+        self.start_timeout_s = start_timeout_s
+        self.endpoint: str | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._config: Path | None = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> str:
+        from playwright._impl._driver import compute_driver_executable, get_driver_env
+
+        node, cli = compute_driver_executable()  # honours PLAYWRIGHT_NODEJS_PATH (collector.lifeline)
+        fd, name = tempfile.mkstemp(prefix="collector-browser-", suffix=".json")
+        with os.fdopen(fd, "w") as f:  # mode 0600: the env may carry the data folder's paths
+            json.dump(_server_config(self.launch), f)
+        self._config = Path(name)
+        self._proc = subprocess.Popen(
+            [node, cli, "launch-server", "--browser", "chromium", "--config", name],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=get_driver_env(),
+        )
+        self.endpoint = self._read_endpoint()
+        log.info("browser_server.started", endpoint=self.endpoint, pid=self._proc.pid)
+        return self.endpoint
+
+    def _read_endpoint(self) -> str:
+        assert self._proc is not None and self._proc.stdout is not None
+        out = b""
+        deadline = time.monotonic() + self.start_timeout_s
+        fd = self._proc.stdout.fileno()
+        while True:
+            match = ENDPOINT.search(out)
+            if match:
+                return match.group(0).decode()
+            left = deadline - time.monotonic()
+            if left <= 0 or self._proc.poll() is not None:
+                self.stop()
+                said = out.decode(errors="replace").strip().splitlines()
+                raise BrowserServerError(
+                    "the browser server did not start" + (f": {said[-1][:200]}" if said else " (it printed nothing)")
+                )
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))  # waits for output, not a sleep
+            if ready:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    self._proc.wait(timeout=5)
+                out += chunk
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._proc is not None and self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._proc = None
+        if self._config is not None:
+            self._config.unlink(missing_ok=True)
+            self._config = None

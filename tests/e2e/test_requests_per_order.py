@@ -1,0 +1,91 @@
+"""A regression guard on the collector's cost against Seller Center: the exact page and API
+requests one order costs on each layout (from the mock's request log). A change that adds a
+navigation fails here loudly; update the lists only when the evidence needs the new request."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from collector.inputs import InputBatch
+from collector.jobs import JobRequest, run_job
+from collector.progress import PlainProgress
+from fixtures.site import MockSite
+from tests.e2e.conftest import save_signed_in_session, settings_for
+
+pytestmark = pytest.mark.slow
+
+SESSION_CHECK = [("GET", "/home"), ("GET", "/api/me")]
+
+
+def _inbox_walk(site: MockSite) -> list[tuple[str, str]]:
+    """Every page of both Inbox tabs: once per job (the index is shared by the workers)."""
+    size = site.scenario.site.page_size
+    out = []
+    for tab in ("Customer", "Walmart"):
+        threads = [t for t in site.scenario.threads if t.tab.value == tab and any(m.in_inbox for m in t.messages)]
+        pages = max(1, -(-len(threads) // size))
+        out += [("GET", "/inbox"), ("GET", "/api/inbox")] * pages
+    return out
+
+
+def _threads(site: MockSite, po: str) -> list[tuple[str, str]]:
+    out = []
+    for thread in site.scenario.threads:
+        if thread.po == po and any(m.in_inbox for m in thread.messages):
+            out += [("GET", f"/inbox/threads/{thread.thread_id}"), ("GET", f"/api/inbox/threads/{thread.thread_id}")]
+    return out
+
+
+def _requests_of_one_order_job(site: MockSite, tmp_path: Path, layout: str, po: str) -> list[tuple[str, str]]:
+    settings = settings_for(site, tmp_path / "data", concurrency=1, layout=layout)
+    save_signed_in_session(site, settings)
+    site.reset()
+    save_signed_in_session(site, settings)
+    before = len(site.request_log)
+    result = run_job(settings, JobRequest(orders=InputBatch(pos=[po])), tmp_path / "out", progress=PlainProgress(io.StringIO()))
+    assert result.exit_code == 0, result.report.failures
+    assert result.report.refunds_written >= 1
+    return [(r.method, r.path) for r in site.request_log[before:] if r.outcome != "static" and r.path != "/favicon.ico"]
+
+
+def test_one_order_on_the_2024_transactions_layout(site: MockSite, tmp_path: Path) -> None:
+    po = "4619078251801"  # already disputed: its case page is part of the evidence
+    case_id = next(d.case_id for d in site.scenario.disputes if d.po == po)
+    refund = next(t.transaction_id for o in site.scenario.orders if o.po == po for t in o.transactions if t.type.value == "CUSTOMER_CARE_REFUND")
+    expected = SESSION_CHECK + [
+        ("GET", "/transactions"), ("GET", "/api/transactions"),  # the search answer, from its URL
+        ("GET", f"/api/transactions/{refund}"),  # the refund's drawer: details, dispute area, order facts
+        ("GET", "/returns"), ("GET", "/api/returns"),  # the Returns search answer
+        *_inbox_walk(site), *_threads(site, po),
+        ("GET", f"/disputes/{case_id}"), ("GET", f"/api/disputes/{case_id}"),
+    ]
+    assert _requests_of_one_order_job(site, tmp_path, "transactions-2024", po) == expected
+
+
+def test_one_order_on_the_2022_payments_layout(site: MockSite, tmp_path: Path) -> None:
+    po = "4451991446239"
+    refund = next(t.transaction_id for o in site.scenario.orders if o.po == po for t in o.transactions if t.type.value == "CUSTOMER_CARE_REFUND")
+    expected = SESSION_CHECK + [
+        ("GET", "/payments"), ("GET", "/api/payments/search"),  # Search Transactions answer, from its URL
+        ("GET", f"/api/payments/orders/{po}/transactions"),  # the row's arrow: the transaction history
+        ("GET", f"/api/transactions/{refund}"),  # the NET PAYABLE amount: the details dialog
+        ("GET", "/returns"), ("GET", "/api/returns"),
+        *_inbox_walk(site), *_threads(site, po),
+    ]
+    assert _requests_of_one_order_job(site, tmp_path, "payments-2022", po) == expected
+
+
+def test_one_order_on_the_returns_layout(site: MockSite, tmp_path: Path) -> None:
+    po = "4491968155054"  # a Customer Care return
+    refund = f"{po}-CCR1"
+    expected = SESSION_CHECK + [
+        ("GET", "/returns"), ("GET", "/api/returns"),  # the Returns answer; each return's details open in place
+        *[("GET", f"/api/returns/{r.rma}") for o in site.scenario.orders if o.po == po for r in o.returns],
+        ("GET", "/transactions"), ("GET", "/api/transactions"),  # amounts: the Transactions drawer
+        ("GET", f"/api/transactions/{refund}"),
+        *_inbox_walk(site), *_threads(site, po),
+    ]
+    assert _requests_of_one_order_job(site, tmp_path, "returns", po) == expected

@@ -57,7 +57,7 @@ class JobReport(BaseModel):
     requests: int = Field(description="tokens taken from the rate limiter")
     site_requests: int = Field(default=0, description="page + API requests the browsers actually sent")
     requests_per_order: dict[str, float] = Field(
-        default_factory=dict, description="page + API requests per order attempt: orders, median, max, total"
+        default_factory=dict, description="page + API requests per finished order: orders, median, max, total"
     )
     rate_limit_wait_s: float
     bytes_written: int
@@ -116,7 +116,7 @@ class JobStats:
             self.session_renewals += 1
 
     def order_requests(self, n: int) -> None:
-        """Page + API requests one order attempt cost (its worker's count before and after)."""
+        """Page + API requests one finished order cost (its worker's count before and after)."""
         with self._lock:
             self.requests_per_order.append(n)
 

@@ -104,8 +104,11 @@ class Walker:
     def captured(self, po: str) -> None:
         self.journal.set_state(po, OrderState.CAPTURED)
 
-    def run_order(self, po: str, work: Callable[[], OrderResult]) -> None:
-        """Run ``work`` for ``po`` and record how it ended. Never raises (except on stop)."""
+    def run_order(self, po: str, work: Callable[[], OrderResult], requests: Callable[[], int] | None = None) -> None:
+        """Run ``work`` for ``po`` and record how it ended. Never raises (except on stop).
+
+        ``requests``: the page + API requests this attempt has sent so far (the worker's count),
+        recorded per finished order for the report and shown on the progress line."""
         bind_order(po)
         started = time.monotonic()
         log.info("order.started", attempt=(self.journal.order(po) or _NoRow).attempts)
@@ -158,7 +161,11 @@ class Walker:
             self.journal.set_state(po, state, reason=detail if state == OrderState.SKIPPED else None,
                                    refunds=result.written + result.already, duration_s=duration)
             self.stats.order_finished(state, duration)
-            log.info(f"order.{state.value}", detail=detail, duration_s=round(duration, 3))
+            sent = requests() if requests is not None else None
+            if sent is not None:
+                self.stats.order_requests(sent)
+                detail += f"; {sent} request{'s' if sent != 1 else ''}"
+            log.info(f"order.{state.value}", detail=detail, duration_s=round(duration, 3), requests=sent)
             self.progress.order_finished(po, state.value, detail)
         finally:
             unbind_order()

@@ -77,7 +77,6 @@ class Worker(threading.Thread):
         self.job = job
         self.error: BaseException | None = None
         self.requests_sent = 0  # page (document) and API (fetch/XHR) requests of this worker
-        self.order_requests: list[int] = []  # requests each finished order cost (report: median, max)
         self._context: BrowserContext | None = None  # kept across orders (see _context_for)
         self._generation = -1  # the session generation the kept context was opened with
 
@@ -102,8 +101,8 @@ class Worker(threading.Thread):
                             self._context = None
                             browser = self._browser(p)
                         before = self.requests_sent
-                        self.job.walker.run_order(po, lambda po=po: self._order(browser, po))
-                        self.job.stats.order_requests(self.requests_sent - before)
+                        self.job.walker.run_order(po, lambda po=po: self._order(browser, po),
+                                                  requests=lambda before=before: self.requests_sent - before)
                 finally:
                     self._drop_context()
                     browser.close()

@@ -139,3 +139,16 @@ def test_reopen_puts_finished_orders_back_but_not_running_ones(tmp_path: Path) -
         assert journal.reopen([PO, OTHER], reason="scan found a new refund") == 1
         assert journal.order(PO).state == OrderState.PENDING  # type: ignore[union-attr]
         assert journal.order(OTHER).state == OrderState.RUNNING  # type: ignore[union-attr]
+
+
+def test_each_finished_order_reports_the_requests_it_cost(tmp_path: Path) -> None:
+    stream = io.StringIO()
+    journal = Journal(tmp_path / "j.sqlite")
+    journal.add_orders([PO, OTHER])
+    walker = Walker(journal, JobStats(), PlainProgress(stream), threading.Event())
+    walker.progress.start(2, 0)
+    for po, sent in ((walker.claim(), 9), (walker.claim(), 7)):
+        walker.run_order(po, lambda: OrderResult(written=1, already=0, cc_refunds=1), requests=lambda sent=sent: sent)  # type: ignore[arg-type]
+    assert "; 9 requests" in stream.getvalue() and "; 7 requests" in stream.getvalue()
+    report = build_report(job_id="j", journal=journal, stats=walker.stats, concurrency=1)
+    assert report.requests_per_order == {"orders": 2, "median": 8.0, "max": 9.0, "total": 16.0}

@@ -32,6 +32,7 @@ from evidence.bundle import serialize
 from evidence.bundle.errors import BundleFormatError, Problem, SigningError
 from evidence.bundle.layout import SIGNATURE
 from evidence.bundle.manifest import SHA256_PATTERN
+from evidence.bundle.sources import read_regular_file
 from evidence.hashing import sha256_bytes
 from evidence.models import Model, UtcDatetime
 
@@ -100,10 +101,20 @@ def new_key_pair(out_dir: Path, name: str) -> tuple[Path, Path]:
     return private_path, public_path
 
 
+def _read_key_file(path: Path) -> bytes:
+    """A key file's bytes; a named pipe or device is refused, never waited on."""
+    try:
+        return read_regular_file(path)
+    except BundleFormatError as exc:
+        raise SigningError(exc.message, path) from None
+    except IsADirectoryError:
+        raise SigningError("a folder, not a key file", path) from None
+
+
 def load_signing_key(path: Path) -> SigningKey:
     """Load a private key written by ``new_key_pair`` (name = file stem)."""
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(_read_key_file(path), password=None)
     except FileNotFoundError as exc:
         raise SigningError("no such key file", path) from exc
     except (ValueError, TypeError) as exc:
@@ -132,7 +143,7 @@ def load_trusted_keys(folder: Path) -> dict[str, str]:
     trusted: dict[str, str] = {}
     for path in sorted(folder.glob(f"*{PUBLIC_SUFFIX}")):
         try:
-            key = serialization.load_pem_public_key(path.read_bytes())
+            key = serialization.load_pem_public_key(_read_key_file(path))
         except ValueError as exc:
             raise SigningError("not a PEM public key", path) from exc
         if isinstance(key, Ed25519PublicKey):

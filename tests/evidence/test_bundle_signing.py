@@ -109,3 +109,17 @@ def test_a_garbage_signature_file_is_reported_malformed(signed: Path) -> None:
     (signed / "manifest.sig").write_text("not json")
     assert not verify_path(signed).ok
     assert {p.code for p in verify_bundle(signed).problems} == {"signature.malformed"}
+
+
+def test_a_named_pipe_as_a_key_is_refused_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    from evidence.bundle.errors import SigningError
+    from evidence.bundle.signing import load_signing_key, load_trusted_keys
+
+    pipe = tmp_path / "team.pub"
+    os.mkfifo(pipe)
+    with pytest.raises(SigningError, match="not a regular file"):
+        load_trusted_keys(tmp_path)
+    with pytest.raises(SigningError, match="not a regular file"):
+        load_signing_key(pipe)

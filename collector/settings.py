@@ -229,7 +229,11 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Collecto
     if config_file is None and os.environ.get(CONFIG_ENV):  # the variable is checked like --config
         config_file, via = Path(os.environ[CONFIG_ENV]), f" ({CONFIG_ENV})"
     if config_file is not None and not config_file.is_file():
-        raise ConfigError(f"config file not found: {config_file}{via}")
+        what = "is not a regular file" if config_file.exists() else "not found"
+        raise ConfigError(f"config file {what}: {config_file}{via}")
+    dotenv = Path(".env")
+    if dotenv.exists() and not dotenv.is_file():  # a named pipe would be waited on forever
+        raise ConfigError(f".env in {Path.cwd()} is not a regular file: remove it or run from another folder")
     token = _CONFIG_FILE.set(str(config_file) if config_file is not None else None)
     try:
         return CollectorSettings(**overrides)

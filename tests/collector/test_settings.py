@@ -61,3 +61,17 @@ def test_session_path_is_per_site_inside_the_data_dir(tmp_path: Path) -> None:
     opts = context_options_for(s, storage_state=s.session_path)
     assert opts["base_url"] == "http://127.0.0.1:8123"
     assert opts["storage_state"] == str(s.session_path)
+
+
+def test_a_named_pipe_as_env_file_or_config_is_refused_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / ".env")  # the working folder (the autouse fixture chdirs there)
+    with pytest.raises(ConfigError, match=r"\.env in .* is not a regular file"):
+        load_settings()
+    (tmp_path / ".env").unlink()
+    os.mkfifo(tmp_path / "c.toml")
+    with pytest.raises(ConfigError, match="config file is not a regular file"):
+        load_settings(tmp_path / "c.toml")
+    with pytest.raises(ConfigError, match="config file is not a regular file"):
+        load_settings(tmp_path)  # a folder

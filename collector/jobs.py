@@ -18,7 +18,6 @@ the same folder skips a refund already bundled (``--recapture`` asks for a new v
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -30,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
+from filelock import FileLock, Timeout
 
 from collector.browser import in_own_thread
 from collector.browser_server import BrowserServer
@@ -110,16 +110,17 @@ def job_dir_for(out: Path, job_id: str) -> Path:
 
 @contextmanager
 def _job_lock(job_dir: Path) -> Iterator[None]:
-    """One process per job at a time (a second `collector collect` of the same job is refused)."""
-    fd = os.open(job_dir / "job.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    """One process per job at a time (a second `collector collect` of the same job is refused).
+    ``filelock``: fcntl on Unix, msvcrt on Windows."""
+    lock = FileLock(job_dir / "job.lock")
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(f"job {job_dir.name} is already running in another process") from None
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise ConfigError(f"job {job_dir.name} is already running in another process") from None
+    try:
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
 @in_own_thread

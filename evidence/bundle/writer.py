@@ -30,13 +30,14 @@ gets a new version beside the old one (``..._v2``), never an overwrite.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import secrets
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock
 
 from evidence.bundle import custody, serialize
 from evidence.bundle.custody import CustodyEvent
@@ -284,17 +285,23 @@ def record_review(
         )  # fmt: skip
 
 
+LOCKS_DIR = ".locks"  # beside the bundles: verify and index skip dot folders
+
+
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the bundle folder, so two re-seals cannot interleave."""
+    """Hold an exclusive lock on the bundle, so two re-seals cannot interleave.
+
+    The lock is a file beside the bundle (``.locks/<name>.lock`` in its parent: nothing may be
+    added inside a sealed folder), taken with ``filelock`` (fcntl on Unix, msvcrt on Windows),
+    so reading and verifying bundles works on every platform.
+    """
     if not path.is_dir():
         raise BundleNotFound("no such bundle folder", path)
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    locks = path.parent / LOCKS_DIR
+    locks.mkdir(exist_ok=True)
+    with FileLock(locks / f"{path.name}.lock"):
         yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def _intact(path: Path) -> Bundle:

@@ -55,3 +55,28 @@ def test_the_check_catches_a_forbidden_import(tmp_path: Path) -> None:
         "evidence/sub/bad.py:4 imports collector.cli",
         "evidence/sub/bad.py:5 imports pages.login",
     ]
+
+
+def test_bundles_are_written_reassessed_and_verified_without_fcntl(tmp_path: Path) -> None:
+    """No Unix-only module on the evidence path (Windows has no ``fcntl``): the locks come from
+    ``filelock``, which falls back to its portable lock where fcntl is missing."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+sys.modules["fcntl"] = None  # as on Windows: any import of it fails
+from pathlib import Path
+from evidence.bundle import append_assessment, verify_path, write_bundle
+from evidence.bundle.example import example_artifacts, example_assessment, example_case, example_context, fixed_clock
+ref = write_bundle(Path({str(tmp_path)!r}), example_case(), example_artifacts(), example_context(), clock=fixed_clock)
+append_assessment(ref.path, example_assessment(), "reviewer", clock=fixed_clock)
+from typer.testing import CliRunner
+from collector.cli import app
+result = CliRunner().invoke(app, ["verify", str(ref.path)])
+assert result.exit_code == 0, result.output
+print("ok", verify_path(ref.path).ok)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "ok True"

@@ -69,12 +69,28 @@ import os,sys
 with s() as p: sys.exit(0 if os.path.exists(p.chromium.executable_path) else 1)' 2>/dev/null; then
   say "Playwright's Chromium is installed"
 else
-  say "trying: playwright install chromium"
-  if timeout 300 .venv/bin/python -m playwright install chromium >/tmp/playwright-install.log 2>&1; then
-    say "Playwright's Chromium installed"
+  # A failed download is remembered (the machine cannot reach Playwright's CDN), so later runs
+  # go straight to the system Chromium instead of waiting again; delete the stamp to retry.
+  failed_stamp=.venv/.playwright-install-failed
+  if [ -f "$failed_stamp" ]; then
+    say "skipping playwright install chromium: it failed on $(cat "$failed_stamp") (rm $failed_stamp to try again)"
+    installed=0
   else
-    say "playwright could not download its browser (see /tmp/playwright-install.log); falling back to the system Chromium"
-    if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+    say "trying: playwright install chromium (a download; gives up after 300 s, log in .venv/playwright-install.log)"
+    if timeout 300 .venv/bin/python -m playwright install chromium >.venv/playwright-install.log 2>&1; then
+      say "Playwright's Chromium installed"
+      installed=1
+    else
+      date -u +%Y-%m-%dT%H:%MZ >"$failed_stamp"
+      say "playwright could not download its browser (see .venv/playwright-install.log)"
+      installed=0
+    fi
+  fi
+  if [ "$installed" = 0 ]; then
+    if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then
+      say "using the system Chromium ($(command -v chromium || command -v chromium-browser))"
+    else
+      say "installing the system Chromium (apt-get install chromium)"
       apt_install chromium fonts-dejavu-core || say "could not install chromium: install it by hand or set COLLECTOR_BROWSER_PATH"
     fi
   fi

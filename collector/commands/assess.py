@@ -1,4 +1,4 @@
-"""``collector assess BUNDLE... [--policy ID] [--now TIME]``: recompute and record an assessment.
+"""``collector assess BUNDLE... [--policy ID] [--now TIME] [--dry-run]``: recompute and record an assessment.
 
 For each bundle: read the case, pick the policy (``--policy`` / ``COLLECTOR_POLICY_ID``, else the
 version in effect on the refund's issue date), run the pure ``assess`` and record the result with
@@ -59,8 +59,14 @@ def assess_command(
     ] = None,
     key: Annotated[Optional[Path], typer.Option("--key", help="Private key to re-sign the re-sealed manifest.")] = None,
     actor: Annotated[Optional[str], typer.Option("--actor", help="Who assesses (recorded in the custody log).")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the assessment; write nothing (no new file, no custody entry).")
+    ] = False,
 ) -> None:
-    """Assess refunds under the dispute policy and record the assessment in each bundle."""
+    """Assess refunds under the dispute policy and record the assessment in each bundle.
+
+    An assessment is recorded for good: one made with today's clock on an old bundle records
+    its window as closed. Use --dry-run to look first, and --now to assess as of another time."""
     try:
         at = parse_instant(now) if now else datetime.now(UTC)
     except ValueError as exc:
@@ -84,11 +90,17 @@ def assess_command(
     except SigningError as exc:
         raise _usage(str(exc)) from None
     who = actor or os.environ.get("COLLECTOR_OPERATOR") or getpass.getuser()
+    typer.echo(
+        f"Assessing as of {at.isoformat(timespec='seconds').replace('+00:00', 'Z')} "
+        f"({'--now' if now else 'the current time: pass --now to choose another'})"
+        + ("; dry run: nothing is written." if dry_run else ".")
+    )
     failed = 0
     for path, case, chosen, tz in plans:
         result = assess(case, chosen, at)
         try:
-            append_assessment(path, result, who, signing_key=signing_key)
+            if not dry_run:
+                append_assessment(path, result, who, signing_key=signing_key)
         except BundleIntegrityError as exc:
             failed += 1
             typer.echo(f"FAIL {path}: not assessed, the bundle fails verification", err=True)

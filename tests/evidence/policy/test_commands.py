@@ -156,3 +156,21 @@ def test_assess_writes_nothing_when_one_path_is_bad(bundles: Path, tmp_path: Pat
     assert result.exit_code == 2
     assert "not a readable bundle" in _one_error_line(result)
     assert (path / "manifest.json").read_bytes() == before
+
+
+def test_assess_dry_run_prints_the_verdict_and_the_clock_used_and_writes_nothing(bundles: Path) -> None:
+    path = _only_bundle(bundles)
+    files_before = sorted(p.relative_to(path) for p in path.rglob("*"))
+    bundle_before = read_bundle(path)
+    result = runner.invoke(app, ["assess", str(path), "--now", NOW, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Assessing as of 2026-11-20T21:15:00Z (--now); dry run: nothing is written." in result.output
+    assert "ready_to_file" in result.output
+    assert sorted(p.relative_to(path) for p in path.rglob("*")) == files_before
+    assert len(read_bundle(path).custody) == len(bundle_before.custody)
+
+
+def test_assess_without_now_says_it_used_the_current_time(bundles: Path) -> None:
+    result = runner.invoke(app, ["assess", str(_only_bundle(bundles)), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "(the current time: pass --now to choose another)" in result.output

@@ -295,7 +295,15 @@ class TransactionDrawer(DialogPanel):
 
     @verb
     def read(self) -> RefundDetail:
+        """The "Refund details" facts, the amount breakdown and the dispute area.
+
+        "Refunded lines" (absent when Seller Center does not say) becomes ``line_numbers``; the
+        "Lines" of "Order details" are the order's, never read as the refunded ones.
+        """
         fields = read_dl(self.refund_region)
+        refunded = fields.pop("Refunded lines", None)
+        if refunded is not None:
+            fields["Lines"] = refunded  # the term refund_from_fields reads, as on the 2022 dialog
         po = read_dl(self.order_region).get("PO #")
         customer_order = read_dl(self.order_region).get("Customer order #")
         if customer_order and "Customer order #" not in fields:

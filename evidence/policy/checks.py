@@ -121,7 +121,8 @@ def _finding(code: str, title: str, status: FindingStatus, detail: str, evidence
 
 
 def effective_deadline(facts: Facts) -> tuple[datetime | None, str | None, Deadline]:
-    """The deadline to act on: the earlier of the policy's and the screen's. Returns (at, basis, policy's)."""
+    """The deadline to act on: the earlier of the policy's and the screen's, whether they agree within
+    ``SCREEN_TOLERANCE`` or not (the policy's on a tie). Returns (at, basis, policy's)."""
     computed = dispute_deadline(facts.case.refund, facts.policy, facts.tz)
     shown = facts.case.refund.dispute.window_ends_at
     candidates = [
@@ -179,9 +180,26 @@ def check_screen_deadline(facts: Facts) -> Finding | None:
     refs = [_field("refund.dispute.window_ends_at"), _field(computed.field or "refund.issued_at")]
     title = "Seller Center and the policy agree on the deadline"
     gap = abs(shown - computed.at)
-    if gap <= SCREEN_TOLERANCE:
-        return _finding("deadline.screen", title, PASS, f"Both say {facts.local(shown)}.", refs)
     earlier = "Seller Center's" if shown < computed.at else "the policy's"
+    if shown == computed.at:
+        return _finding(
+            "deadline.screen",
+            title,
+            PASS,
+            f"Seller Center and {facts.policy.id} both give {facts.local(shown)}.",
+            refs,
+        )
+    if gap <= SCREEN_TOLERANCE:
+        # e.g. the screen's "11:59 PM" and the policy's midnight: the same deadline, read to the
+        # minute; the earlier is used (effective_deadline), so acting on it is never late by either
+        return _finding(
+            "deadline.screen",
+            title,
+            PASS,
+            f"Seller Center shows {facts.local(shown)}; {facts.policy.id} gives {facts.local(computed.at)} "
+            f"({computed.basis}); they agree within a minute; the earlier, {earlier}, is used.",
+            refs,
+        )
     return _finding(
         "deadline.screen",
         title,

@@ -13,6 +13,10 @@ Decisions (documented in docs/policies.md):
   A deadline shown as "Apr 3, 2026, 12:00 AM CDT" means "through the end of Apr 2".
 * **Appeal**: N days from the decision day, same rule. The source's example (denied 3 March,
   appeal by 3 April) gives 00:00 on 3 April.
+* **Return window**: N days counted from its first day (``starts_days_after_ship`` after the ship
+  date, local), that day included: shipped Sep 15 -> Sep 22 .. Oct 21, closed at local midnight
+  starting Oct 22. Only the refunded lines' windows count; when the refunded lines are not known
+  the window is known only if every line of the order gives the same one (else ``between``).
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ class Deadline:
     basis: str
     missing: str | None = None
     field: str | None = None  # the dotted field path it rests on
+    # ``at`` None because it depends on facts not captured (the refunded lines): the earliest and
+    # the latest it can be, so a caller can still decide when every possibility gives one answer
+    between: tuple[datetime, datetime] | None = None
 
 
 def seller_zone(name: str) -> ZoneInfo:
@@ -111,22 +118,94 @@ def appeal_deadline(case: DisputeCase | None, policy: Policy, tz: ZoneInfo) -> D
     )
 
 
-def return_window_end(order: Order | None, refund: RefundDetail, policy: Policy, tz: ZoneInfo) -> Deadline:
-    """When the standard return window of the refunded lines closed (the longest of their windows)."""
+def _line_windows(order: Order, policy: Policy, tz: ZoneInfo) -> dict[int, tuple[date, int]]:
+    """Each order line's return window: (its first day, its length in days).
+
+    A line's first day counts from the first shipment that carries it (a shipment that lists no
+    lines may carry any; a line no shipment lists counts from the order's first shipment).
+    """
     rule = policy.return_window
+    first_ship = min(s.shipped_at for s in order.shipments)
+    out: dict[int, tuple[date, int]] = {}
+    for line in order.lines:
+        carried = [s.shipped_at for s in order.shipments if not s.line_numbers or line.line_number in s.line_numbers]
+        shipped = min(carried, default=first_ship).astimezone(tz).date()
+        out[line.line_number] = (shipped + timedelta(days=rule.starts_days_after_ship), rule.days_for(line.category))
+    return out
+
+
+def _window_close(first_day: date, days: int, tz: ZoneInfo) -> datetime:
+    """Day 1 is ``first_day``; the window closes at local midnight starting day ``days + 1``."""
+    return day_count_deadline(first_day, days, DateBoundary.START_OF_DAY, tz)
+
+
+def _describe(first_day: date, days: int, policy: Policy) -> str:
+    last = first_day + timedelta(days=days - 1)
+    shipped = first_day - timedelta(days=policy.return_window.starts_days_after_ship)
+    return (
+        f"{days} days, {first_day.isoformat()} through {last.isoformat()}, "
+        f"starting {policy.return_window.starts_days_after_ship} days after shipping on {shipped.isoformat()}"
+    )
+
+
+def return_window_end(order: Order | None, refund: RefundDetail, policy: Policy, tz: ZoneInfo) -> Deadline:
+    """When the return window of the refunded lines closed (the longest of their windows).
+
+    The window is ``days`` calendar days counted from its first day, that day included, closed at
+    local midnight after the last one. When the refund does not say which lines it refunded, the
+    end is known only if every line of the order gives the same one; otherwise ``at`` is None and
+    ``between`` holds the earliest and latest it can be (one line's window each: a set of lines
+    closes no earlier than its earliest-closing line and no later than its latest-closing one).
+    """
     if order is None or not order.shipments:
         return Deadline(
             None, "return window", missing="no shipment was captured for the order", field="order.shipments"
         )
-    lines = set(refund.line_numbers)
-    shipments = [s for s in order.shipments if not lines or not s.line_numbers or lines & set(s.line_numbers)]
-    shipped = min(s.shipped_at for s in shipments or order.shipments)
-    categories = [ln.category for ln in order.lines if not lines or ln.line_number in lines] or [None]
-    days = max(rule.days_for(c) for c in categories)
-    start = shipped.astimezone(tz).date() + timedelta(days=rule.starts_days_after_ship)
-    at = day_count_deadline(start, days, DateBoundary.END_OF_DAY, tz)
-    basis = f"{days} days starting {rule.starts_days_after_ship} days after shipping on {shipped.astimezone(tz).date()}"
-    return Deadline(at, basis, field="order.shipments.shipped_at")
+    windows = _line_windows(order, policy, tz)
+    refunded = sorted(set(refund.line_numbers))
+    if refunded:
+        absent = [n for n in refunded if n not in windows]
+        if absent:
+            return Deadline(
+                None,
+                "return window",
+                missing=f"refunded line {', '.join(map(str, absent))} is not among the order's captured lines "
+                f"({', '.join(map(str, sorted(windows))) or 'none'}), so its category and shipment are unknown",
+                field="refund.line_numbers",
+            )
+        first_day = min(windows[n][0] for n in refunded)
+        days = max(windows[n][1] for n in refunded)
+        return Deadline(
+            _window_close(first_day, days, tz),
+            f"{_describe(first_day, days, policy)}; refunded line {', '.join(map(str, refunded))}",
+            field="order.shipments.shipped_at",
+        )
+    if not windows:
+        return Deadline(
+            None,
+            "return window",
+            missing="the refunded lines were not shown and the order's lines were not captured",
+            field="refund.line_numbers",
+        )
+    closes = {n: _window_close(first_day, days, tz) for n, (first_day, days) in windows.items()}
+    earliest, latest = min(closes.values()), max(closes.values())
+    if earliest == latest:
+        first_day, days = windows[min(windows)]
+        return Deadline(
+            earliest,
+            f"{_describe(first_day, days, policy)}; the refunded lines were not shown, "
+            "and every order line's window closes then",
+            field="order.shipments.shipped_at",
+        )
+    first = min(closes, key=lambda n: (closes[n], n))
+    last = max(closes, key=lambda n: (closes[n], -n))
+    return Deadline(
+        None,
+        f"line {first}: {_describe(*windows[first], policy)}; line {last}: {_describe(*windows[last], policy)}",
+        missing="the refunded lines were not shown, and the order's lines have different return windows",
+        field="refund.line_numbers",
+        between=(earliest, latest),
+    )
 
 
 def is_open(deadline: datetime, now: datetime) -> bool:

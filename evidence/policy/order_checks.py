@@ -204,13 +204,52 @@ def _carrier_claim(shipments: list[Shipment], have_order: bool) -> Finding | Non
 
 
 def check_return_window(facts: Facts) -> Finding:
-    """Informational: pass = issued outside the return window (a full-reimbursement ground)."""
+    """Informational: pass = issued outside the return window (a full-reimbursement ground).
+
+    When the refunded lines are not known and the order's lines have different windows, the answer
+    is given only when it is the same whichever lines were refunded; otherwise ``unknown``.
+    """
     end = return_window_end(facts.case.order, facts.case.refund, facts.policy, facts.tz)
     title = "Refund issued outside the return window"
     refs = [_field(end.field or "order.shipments"), _field("refund.issued_at")]
+    if end.field != "refund.line_numbers" and not facts.case.refund.line_numbers:
+        refs.append(_field("refund.line_numbers", "not shown"))
+    issued = facts.case.refund.issued_at
+    if end.at is None and end.between is not None:
+        earliest, latest = end.between
+        refs.append(_field("order.lines.category"))
+        refs.append(_field("order.shipments.shipped_at"))
+        if issued >= latest:
+            return _finding(
+                "return_window",
+                title,
+                PASS,
+                f"Issued {facts.local(issued)}, after the return window closed whichever lines were refunded "
+                f"(the refunded lines were not shown; the order's lines' windows closed between "
+                f"{facts.local(earliest)} and {facts.local(latest)}; {end.basis}): eligible for full reimbursement.",
+                refs,
+            )
+        if issued < earliest:
+            return _finding(
+                "return_window",
+                title,
+                FAIL,
+                f"Issued {facts.local(issued)}, inside the return window whichever lines were refunded "
+                f"(the refunded lines were not shown; the first of the order's lines' windows closes "
+                f"{facts.local(earliest)}).",
+                refs,
+            )
+        return _finding(
+            "return_window",
+            title,
+            UNKNOWN,
+            f"Issued {facts.local(issued)}; {end.missing}: they closed between {facts.local(earliest)} and "
+            f"{facts.local(latest)} ({end.basis}), so whether the refund was issued outside the return window "
+            "depends on which lines were refunded. Check the refunded lines in Seller Center.",
+            refs,
+        )
     if end.at is None:
         return _finding("return_window", title, UNKNOWN, f"Cannot compute the return window: {end.missing}.", refs)
-    issued = facts.case.refund.issued_at
     if issued >= end.at:
         return _finding(
             "return_window",
@@ -224,7 +263,7 @@ def check_return_window(facts: Facts) -> Finding:
         "return_window",
         title,
         FAIL,
-        f"Issued {facts.local(issued)}, inside the return window (closes {facts.local(end.at)}).",
+        f"Issued {facts.local(issued)}, inside the return window (closes {facts.local(end.at)}; {end.basis}).",
         refs,
     )
 

@@ -48,6 +48,7 @@ def test_reader_reads_the_refund_and_its_dispute_state(
     assert detail.refund_channel == txn.refund_channel
     assert detail.settlement_date == txn.settlement_date
     assert detail.keep_it is txn.keep_it
+    assert detail.line_numbers == txn.line_numbers, "the refunded lines are missing from the evidence"
     assert detail.dispute.state is state
     if state is DisputeState.DISPUTED:
         dispute = DisputeBook(site.scenario).for_transaction(txn.transaction_id)

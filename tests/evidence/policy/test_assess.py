@@ -291,6 +291,38 @@ def test_screen_deadline_within_a_minute_of_the_policy_agrees():
     assert result.deadline == ISSUED + timedelta(hours=48)
 
 
+def test_screen_and_policy_a_minute_apart_say_which_deadline_is_used():
+    # Seller Center shows 11:59 PM, the policy gives the next midnight: they agree within the
+    # tolerance, and the earlier (Seller Center's) is the deadline; the finding says both, truthfully.
+    issued = utc(2026, 11, 20, 6, 0)  # Nov 20, 12:00 AM CST: 48 h later is Nov 22, 12:00 AM CST
+    shown = issued + timedelta(hours=48, minutes=-1)
+    case = make_case(issued_at=issued, window_ends_at=shown)
+    result = assess(case, REG.get("walmart-cc-2024-11"), issued + timedelta(hours=12))
+    finding = next(f for f in result.findings if f.code == "deadline.screen")
+    assert finding.status is PASS
+    assert finding.detail == (
+        "Seller Center shows Nov 21, 2026, 11:59 PM CST; walmart-cc-2024-11 gives Nov 22, 2026, 12:00 AM CST "
+        "(48 hours from refund issuance Nov 20, 2026, 12:00 AM CST); they agree within a minute; "
+        "the earlier, Seller Center's, is used."
+    )
+    assert result.deadline == shown
+    assert "Nov 21, 2026, 11:59 PM CST (as shown by Seller Center)" in result.reasons[1]
+    assert result.verdict is Verdict.READY_TO_FILE
+    # the screen 30 s later than the policy: the policy's is the earlier, and used
+    late = make_case(issued_at=issued, window_ends_at=issued + timedelta(hours=48, seconds=30))
+    result = assess(late, REG.get("walmart-cc-2024-11"), issued + timedelta(hours=12))
+    detail = next(f.detail for f in result.findings if f.code == "deadline.screen")
+    assert detail.endswith("they agree within a minute; the earlier, the policy's, is used.")
+    assert result.deadline == issued + timedelta(hours=48)
+
+
+def test_screen_and_policy_on_the_same_instant_both_say_it():
+    case = make_case(window_ends_at=ISSUED + timedelta(hours=48))
+    result = assess(case, REG.get("walmart-cc-2024-11"), NOW)
+    detail = next(f.detail for f in result.findings if f.code == "deadline.screen")
+    assert detail == "Seller Center and walmart-cc-2024-11 both give Nov 22, 2026, 9:00 AM CST."
+
+
 def test_screen_deadline_is_used_when_the_policy_cannot_compute_one():
     shown = utc(2027, 1, 7, 6, 0)
     result = assess(make_case(settlement_date=None, window_ends_at=shown), REG.get("walmart-cc-2022"), NOW)
@@ -404,11 +436,11 @@ def test_lost_order_refunds_are_judged_on_the_seller_steps(policy_id, kwargs, ve
 @pytest.mark.parametrize(
     ("shipped", "category", "outside"),
     [
-        (utc(2026, 9, 1, 15, 0), None, True),  # 30 days from 2026-09-08 ended with 2026-10-08
-        (utc(2026, 10, 20, 15, 0), None, False),  # window runs to the end of 2026-11-26
-        (utc(2026, 10, 20, 15, 0), "Electronics", True),  # 15-day category window ended with 2026-11-11
-        (utc(2026, 10, 14, 15, 0), None, False),  # 30 days from 10-21 = through 11-20: issued at 9 AM on its last day
-        (utc(2026, 10, 13, 15, 0), None, True),  # one day earlier: the window closed at midnight before the refund
+        (utc(2026, 9, 1, 15, 0), None, True),  # 30 days 2026-09-08 .. 2026-10-07
+        (utc(2026, 10, 20, 15, 0), None, False),  # 30 days 2026-10-27 .. 2026-11-25
+        (utc(2026, 10, 20, 15, 0), "Electronics", True),  # 15-day category window 2026-10-27 .. 2026-11-10
+        (utc(2026, 10, 15, 15, 0), None, False),  # 30 days 10-22 .. 11-20: issued at 9 AM on its last day
+        (utc(2026, 10, 14, 15, 0), None, True),  # one day earlier (10-21 .. 11-19): closed at midnight before it
     ],
 )
 def test_refund_outside_the_return_window_is_a_full_reimbursement_ground(shipped, category, outside):

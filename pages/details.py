@@ -36,6 +36,7 @@ BREAKDOWN_ROWS = {
     "NET PAYABLE": "net_payable",
 }
 REFUND_TYPES = (TransactionType.REFUND, TransactionType.CUSTOMER_CARE_REFUND)
+PENDING = "Pending"  # "Settlement date" of a refund not settled yet: no date (settlement_date None)
 
 
 def read_breakdown(scope: Locator, *, screen: str, url: str, timeout: float) -> AmountBreakdown:
@@ -110,7 +111,8 @@ def refund_from_fields(
         issued_at=parse_datetime(_need(fields, "Issued", screen, url), tz, what="the issue time"),
         channel=parse_channel(_need(fields, "Channel", screen, url)),
         refund_channel=parse_refund_channel(refund_channel),
-        settlement_date=parse_date(settlement, what="the settlement date") if settlement else None,
+        settlement_date=parse_date(settlement, what="the settlement date") if settlement not in (None, PENDING)
+        else None,
         keep_it=parse_bool(keep_it) if keep_it else False,
         line_numbers=parse_line_numbers(_opt(fields, "Lines")),
         dispute=dispute,

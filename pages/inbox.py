@@ -6,6 +6,11 @@ same message read twice gets the same id. The role comes from the sender: the or
 address is the customer; the seller's own addresses (or any other non-Walmart sender) the
 seller; a Walmart Customer Care sender is Customer Care, other Walmart senders (noreply) are
 Walmart system notices.
+
+A message may list its original headers (a "Show original headers" section: ``Name: value``
+lines). Then the message is classified here with them, by the classifier the mailbox uses, so a
+header-only automatic reply (``Auto-Submitted``, Exchange's ``X-MS-Exchange-*``) seen only in the
+Inbox is still recognised; without that section the collector classifies it by subject and words.
 """
 
 from __future__ import annotations
@@ -14,17 +19,30 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from email.message import Message as HeaderBlock
 from typing import Unpack
 
 from playwright.sync_api import APIResponse, Page, expect
 
+from evidence.email.classify import classify
+from evidence.email.parse import ParsedEmail
 from evidence.models import Attachment, InboxTab, Message, MessageSource, Role
 from pages.base import Options, Screen, verb
 from pages.errors import ElementMissing, RateLimited, ServerError
 from pages.parsing import clean, parse_int, parse_iso, parse_when
 from pages.widgets import Pagination, read_table
 
-__all__ = ["COLUMNS", "InboxPage", "ThreadPage", "ThreadSummary", "find_threads", "message_role", "synthetic_id"]
+__all__ = [
+    "COLUMNS",
+    "InboxPage",
+    "ThreadPage",
+    "ThreadSummary",
+    "classify_with_headers",
+    "find_threads",
+    "message_role",
+    "parse_header_lines",
+    "synthetic_id",
+]
 
 COLUMNS = ("Subject", "PO #", "Last message", "Messages")
 RELAY = re.compile(r"^[0-9a-f]{32}@relay\.walmart\.com$", re.IGNORECASE)
@@ -42,11 +60,13 @@ main => [...main.querySelectorAll('article')].map(a => {
     fields[term] = {text: text(el), datetime: t ? t.getAttribute('datetime') : null};
   }
   const body = a.querySelector('.body');
+  const headers = a.querySelector('[aria-label="Original headers"]');
   const links = [...a.querySelectorAll('a[href*="/inbox/attachments/"]')];
   return {
     sender: text(a.querySelector('h1, h2, h3, h4, h5, h6, [role=heading]')),
     fields,
     body: body ? body.textContent : null,
+    headers: headers ? headers.textContent : null,
     attachments: links.map(l => ({filename: text(l), href: l.href})),
   };
 })
@@ -56,6 +76,36 @@ main => [...main.querySelectorAll('article')].map(a => {
 def synthetic_id(thread_id: str, sender: str, sent_iso: str, body: str) -> str:
     digest = hashlib.sha256("\x1f".join((thread_id, sender.lower(), sent_iso, body)).encode("utf-8")).hexdigest()
     return f"inbox-{digest[:32]}@sellercenter.invalid"
+
+
+HEADERS_REASON = "headers shown in the Inbox under 'Show original headers' were considered"
+
+
+def parse_header_lines(text: str) -> list[tuple[str, str]]:
+    """``Name: value`` lines, in order; a line starting with white space continues the one before."""
+    out: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        if line[:1] in (" ", "\t") and out:
+            name, value = out[-1]
+            out[-1] = (name, f"{value} {line.strip()}")
+        elif ":" in line:
+            name, _, value = line.partition(":")
+            if name.strip():
+                out.append((name.strip(), value.strip()))
+    return out
+
+
+def classify_with_headers(message: Message, headers: list[tuple[str, str]]) -> Message:
+    """``message`` classified by ``evidence.email.classify`` with these headers (the collector then
+    keeps the verdict: it classifies only Inbox messages that have no reasons yet)."""
+    block = HeaderBlock()
+    for name, value in headers:
+        block[name] = value
+    verdict = classify(ParsedEmail(message=message, raw=b"", headers=block))
+    return message.model_copy(
+        update={"kind": verdict.kind, "automatic": verdict.automatic, "reasons": [*verdict.reasons, HEADERS_REASON],
+                "complaint": message.complaint or verdict.complaint}
+    )  # fmt: skip
 
 
 def message_role(
@@ -215,23 +265,23 @@ class ThreadPage(Screen):
             sent_iso = str(sent.get("datetime") or sent["text"])
             attachments = [self._attachment(a, download_attachments) for a in raw["attachments"]]
             to = [clean(a) for a in (fields.get("To") or {}).get("text", "").split(",") if clean(a)]
-            out.append(
-                Message(
-                    message_id=synthetic_id(self.thread.thread_id, sender, sent_iso, body),
-                    source=MessageSource.INBOX,
-                    sent_at=sent_at,
-                    sender=sender,
-                    sender_name=clean(raw["sender"]) or None,
-                    recipients=to,
-                    subject=self.thread.subject,
-                    role=message_role(
-                        sender, self.thread.tab, sender_name=raw["sender"], relay=relay, seller_addresses=sellers
-                    ),
-                    body_text=body,
-                    attachments=attachments,
-                    inbox_tab=self.thread.tab,
-                )
+            message = Message(
+                message_id=synthetic_id(self.thread.thread_id, sender, sent_iso, body),
+                source=MessageSource.INBOX,
+                sent_at=sent_at,
+                sender=sender,
+                sender_name=clean(raw["sender"]) or None,
+                recipients=to,
+                subject=self.thread.subject,
+                role=message_role(
+                    sender, self.thread.tab, sender_name=raw["sender"], relay=relay, seller_addresses=sellers
+                ),
+                body_text=body,
+                attachments=attachments,
+                inbox_tab=self.thread.tab,
             )
+            headers = parse_header_lines(raw["headers"]) if raw["headers"] else []
+            out.append(classify_with_headers(message, headers) if headers else message)
         return out
 
     @verb

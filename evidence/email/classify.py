@@ -7,14 +7,21 @@ Signals, strongest first; every signal that fires is recorded in ``reasons``:
 2. Bounce senders: ``MAILER-DAEMON`` / ``postmaster``, a null ``Return-Path: <>`` together with a
    delivery-failure subject.
 3. RFC 3834 ``Auto-Submitted`` with any value other than ``no`` (comments such as
-   ``auto-replied (vacation)`` allowed).
+   ``auto-replied (vacation)`` allowed), and RFC 3834's other signature of an automatic reply: a
+   null reverse path (``Return-Path: <>``, qmail's ``<#@[]>``) together with ``Precedence:
+   bulk|junk`` on a message that is not a list post. Alone each of those two is weak (lists set
+   ``Precedence`` on human posts; a null path alone is no proof).
 4. Vendor headers: ``X-Autoreply``, ``X-Autorespond``, ``X-Autoreply-From``,
    ``X-Mail-Autoreply``, ``Precedence: auto_reply``, Exchange's ``X-MS-Exchange-Inbox-Rules-Loop``
    and ``X-MS-Exchange-Generated-Message-Source``.
-5. Subjects in many languages ("Automatic reply:", "Out of Office", "Abwesenheitsnotiz",
-   "Réponse automatique", ...) and, for autoresponders that set no header at all, phrases in the
-   message's own text (quoted history is ignored).
-6. No-reply senders (``noreply@``, ``notifications@``, ...): system notices.
+5. Subjects: the prefixes Outlook/Exchange, Lotus Notes, Yahoo and webmail put in many languages
+   ("Automatic reply:", "Respuesta automática:", "自动答复:", "Abwesenheitsnotiz:", "Auto:", ...;
+   tables in ``autoreply_signals``) and, for autoresponders that set no header at all, phrases in the
+   message's own text (quoted history is ignored). A ``Re:`` / ``AW:`` / ``Fwd:`` before the marker
+   is a person answering or forwarding an automatic reply: human.
+6. Challenge-response / sender-verification requests (SpamArrest, Boxbe, Mailinblack, BoxTrapper,
+   TMDA, ISP filters): autoresponder.
+7. No-reply senders (``noreply@``, ``notifications@``, ...): system notices.
 
 Traps handled on purpose: ``X-Auto-Response-Suppress`` only asks *others* not to auto-reply, so it
 does not make a message automatic; ``Precedence: bulk|list|junk`` is set by mailing lists on
@@ -22,15 +29,29 @@ human mail, so it does not either. Both are still noted in ``reasons`` so a revi
 were considered.
 
 The kind is the most specific one found: bounce > read receipt > out-of-office > vacation >
-system notice > autoresponder. ``complaint`` is set when the message's own text mentions the
-Better Business Bureau or an Attorney General (a 1-hour reply window).
+system notice > autoresponder. A message known to be automatic only as a generic autoresponder
+takes out-of-office or vacation from its own words in several languages ("estamos de
+vacaciones"). ``complaint`` is set when the message's own text mentions the Better Business Bureau
+or an Attorney General (a 1-hour reply window).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 
+from evidence.email.autoreply_signals import (
+    BODY_AUTOMATIC,
+    BODY_AWAY,
+    BOXTRAPPER_SUBJECT,
+    CHALLENGE_DOMAINS,
+    challenge_words,
+    in_question,
+    is_null_path,
+    normalize,
+    subject_marker,
+)
 from evidence.email.parse import ParsedEmail
 from evidence.models import MessageKind
 
@@ -57,40 +78,12 @@ _PRIORITY = [
     MessageKind.AUTORESPONDER,
 ]
 
-_OOO_SUBJECT = re.compile(
-    r"^\s*(automatic reply|automatische antwort|out of (the )?office|ooo\b|abwesenheitsnotiz|abwesend|"
-    r"absence|fuera de la oficina|fuori ufficio|afwezig|r[ée]ponse automatique d'absence|"
-    r"absent du bureau|nieobecno[śs][ćc])",
-    re.IGNORECASE,
-)
-_VACATION_SUBJECT = re.compile(r"^\s*(vacation|on vacation|urlaub|vacances|vacaciones|ferie|holiday)\b", re.I)
-_AUTO_SUBJECT = re.compile(
-    r"^\s*(auto(matic)?[ -]?(reply|response|antwort)|autoreply|auto:|automated (reply|response)|"
-    r"r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|resposta autom[áa]tica|"
-    r"automatyczna odpowied[źz]|automatisch antwoord|automatick[áa] odpov[ěe][ďd]|"
-    r"自動返信|自动回复|自動回覆)",
-    re.IGNORECASE,
-)
 _BOUNCE_SUBJECT = re.compile(
     r"^\s*(undeliverable|undelivered mail|delivery status notification|mail delivery (failed|failure|"
     r"subsystem)|returned mail|failure notice|delivery failure|non[- ]?delivery|"
-    r"unzustellbar|non remis)",
+    r"unzustellbar|non remis|no se puede entregar|n[ãa]o [ée] poss[íi]vel entregar|non recapitabile|onbestelbaar)",
     re.IGNORECASE,
 )
-_BODY_AUTO = [
-    (re.compile(r"\bthis is an? (automated|automatic|auto-generated)\s+(reply|response|message|e-?mail)", re.I),
-     MessageKind.AUTORESPONDER),
-    (re.compile(r"\b(i am|i'm|i will be|i'll be)\s+(currently\s+)?(out of (the )?office|away from (the|my) "
-                r"(office|desk))", re.I), MessageKind.OUT_OF_OFFICE),
-    (re.compile(r"\b(i am|i'm|i will be)\s+(currently\s+)?(on (vacation|holiday|annual leave|leave))", re.I),
-     MessageKind.VACATION),
-    (re.compile(r"\bthank you for (contacting [\w&' -]{1,40}|your (e-?mail|message|inquiry|request))[^.]{0,80}\."
-                r"[^.]{0,120}\b(we will|we'll|someone will|a member of our team will) (get back|respond|reply|"
-                r"be in touch)[^.]{0,60}\b(within|as soon as)\b.{0,200}\b(ticket|case|reference) (number|#|no)",
-                re.I | re.S), MessageKind.AUTORESPONDER),
-    (re.compile(r"\b(please )?do not reply (to|directly to) this (e-?mail|message)", re.I), MessageKind.SYSTEM_NOTICE),
-    (re.compile(r"\bthis (mailbox|address) is not monitored\b", re.I), MessageKind.SYSTEM_NOTICE),
-]  # fmt: skip
 _COMPLAINT = re.compile(
     r"\b(better business bureau|bbb\.org|bbb complaint|complaint (with|to) the bbb|the bbb\b|"
     r"attorneys? general|state attorney|consumer protection (division|office))",
@@ -98,10 +91,16 @@ _COMPLAINT = re.compile(
 )
 _NO_REPLY_LOCAL = re.compile(r"^(no-?reply|do-?not-?reply|donotreply|notifications?|alerts?|mailer|bounces?)\b", re.I)
 _QUOTE_START = re.compile(
-    r"^(on .{4,200} wrote:|am .{4,200} schrieb .*:|le .{4,200} a [ée]crit ?:|-{2,} ?original message ?-{2,}|"
-    r"-{2,} ?forwarded message ?-{2,}|from: .+|von: .+|de ?: .+|_{10,})\s*$",
+    r"^(on .{4,200} wrote:|am .{4,200} schrieb .*:|le .{4,200} a [ée]crit ?:|el .{4,200} escribi[óo]:|"
+    r"em .{4,200} escreveu:|il .{4,200} ha scritto:|op .{4,200} schreef .{0,200}:|w dniu .{4,200} pisze:|"
+    r"-{2,} ?(original message|forwarded message|mensaje original|mensagem original|message d'origine|"
+    r"urspr[üu]ngliche nachricht|messaggio originale|oorspronkelijk bericht) ?-{2,}|begin forwarded message:|"
+    r"from: .+|von: .+|de ?: .+|da: .+|van: .+|od: .+|_{10,})\s*$",
     re.IGNORECASE,
 )
+_REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|res|fw|fwd|wg|tr|rv|enc|odp)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+_SUBJECT_WORD = {MessageKind.OUT_OF_OFFICE: "out-of-office", MessageKind.VACATION: "vacation",
+                 MessageKind.AUTORESPONDER: "automatic-reply"}  # fmt: skip
 
 
 def own_text(body: str) -> str:
@@ -121,6 +120,20 @@ def _report_type(parsed: ParsedEmail) -> str:
     if parsed.headers.get_content_type() != "multipart/report":
         return ""
     return (parsed.headers.get_param("report-type") or "").strip().lower() if parsed.headers else ""
+
+
+def _challenge(parsed: ParsedEmail, subject: str, words: str) -> str | None:
+    """Why ``parsed`` is a challenge-response (sender verification) request, or None."""
+    addresses = [parsed.message.sender, *(parseaddr(parsed.header(n) or "")[1] for n in ("Sender", "Return-Path"))]
+    for address in addresses:
+        domain = address.rpartition("@")[2].lower()
+        service = next((d for d in CHALLENGE_DOMAINS if domain == d or domain.endswith("." + d)), None)
+        if service:
+            return f"sent by {address}, a challenge-response service ({service})"
+    if BOXTRAPPER_SUBJECT.search(subject) and not _REPLY_PREFIX.match(subject):
+        return f"BoxTrapper's 'verify#<id>' subject {subject!r}"
+    found = challenge_words(words)
+    return f"it holds the sender's message and asks them to verify: {found}" if found else None
 
 
 def classify(parsed: ParsedEmail) -> Classification:
@@ -144,8 +157,9 @@ def classify(parsed: ParsedEmail) -> Classification:
     if sender_local.lower() in ("mailer-daemon", "postmaster"):
         hit(MessageKind.BOUNCE, f"sent by {sender_local} (mail system)")
     return_path = (parsed.header("Return-Path") or "").strip()
-    if return_path in ("<>", "< >") and _BOUNCE_SUBJECT.match(subject):
-        hit(MessageKind.BOUNCE, f"null sender (Return-Path: <>) and delivery-failure subject {subject!r}")
+    null_path = is_null_path(return_path)
+    if null_path and _BOUNCE_SUBJECT.match(subject):
+        hit(MessageKind.BOUNCE, f"null sender (Return-Path: {return_path}) and delivery-failure subject {subject!r}")
     elif _BOUNCE_SUBJECT.match(subject) and MessageKind.BOUNCE in found:
         reasons.append(f"delivery-failure subject {subject!r}")
 
@@ -164,8 +178,12 @@ def classify(parsed: ParsedEmail) -> Classification:
         if value is not None and value.strip().lower() not in ("no", "false", "0"):
             hit(MessageKind.AUTORESPONDER, f"{name}: {value} (vendor autoresponder header)")
     precedence = (parsed.header("Precedence") or "").strip().lower()
+    list_post = any(parsed.header(name) is not None for name in ("List-Id", "List-Post", "Mailing-List"))
     if precedence in ("auto_reply", "auto-reply"):
         hit(MessageKind.AUTORESPONDER, f"Precedence: {precedence}")
+    elif precedence in ("bulk", "junk") and null_path and not list_post:
+        hit(MessageKind.AUTORESPONDER, f"null reverse path (Return-Path: {return_path}) with Precedence: {precedence}: "
+                                       "RFC 3834's automatic response (a list post has a real bounce address)")
     elif precedence in ("bulk", "list", "junk"):
         reasons.append(f"Precedence: {precedence} alone does not mark mail automatic (mailing lists set it on human mail)")
     if parsed.header("X-MS-Exchange-Inbox-Rules-Loop") is not None:
@@ -177,22 +195,36 @@ def classify(parsed: ParsedEmail) -> Classification:
     if suppress is not None:
         reasons.append(f"X-Auto-Response-Suppress: {suppress} only asks others not to auto-reply; not itself automatic")
 
-    if _OOO_SUBJECT.match(subject):
-        hit(MessageKind.OUT_OF_OFFICE, f"out-of-office subject {subject!r}")
-    elif _VACATION_SUBJECT.match(subject):
-        hit(MessageKind.VACATION, f"vacation subject {subject!r}")
-    elif _AUTO_SUBJECT.match(subject):
-        hit(MessageKind.AUTORESPONDER, f"automatic-reply subject {subject!r}")
+    marker = subject_marker(subject)
+    if marker and list_post:
+        reasons.append(f"subject {subject!r} starts like an automatic reply ({marker.label}), but this is a "
+                       "mailing-list post (List-Id): people discuss auto-replies there; not automatic")
+    elif marker:
+        hit(marker.kind, f"{_SUBJECT_WORD[marker.kind]} subject {subject!r}: {marker.label} ({marker.words!r})")
+    elif (inner := _REPLY_PREFIX.match(subject)) and (quoted := subject_marker(subject[inner.end():])):
+        reasons.append(f"subject {subject!r} answers or forwards an automatic reply ({quoted.label}): "
+                       "the prefix before the marker means a person wrote it; not automatic")
 
     text = own_text(msg.body_text)
+    words = normalize(text[:3000])
     if not found or set(found) == {MessageKind.AUTORESPONDER}:
-        for pattern, kind in _BODY_AUTO:
-            match = pattern.search(text[:3000])
-            if match:
+        lower = words.lower()
+        for pattern, kind, needs in BODY_AUTOMATIC:
+            match = pattern.search(words) if any(word in lower for word in needs) else None
+            if match and kind not in found and not in_question(words, match.start(), match.end()):
                 hit(kind, f"automatic-reply wording in the body: {' '.join(match.group(0).split())[:80]!r}")
-                break
-    if _NO_REPLY_LOCAL.match(sender_local):
+    challenge = _challenge(parsed, subject, words)
+    if challenge:
+        hit(MessageKind.AUTORESPONDER, f"challenge-response (sender verification) request: {challenge}")
+    elif _NO_REPLY_LOCAL.match(sender_local):
         hit(MessageKind.SYSTEM_NOTICE, f"no-reply sender {msg.sender}")
+    if set(found) == {MessageKind.AUTORESPONDER}:
+        for pattern, kind in BODY_AWAY:
+            match = pattern.search(words)
+            if match:
+                hit(kind, f"{kind.value.replace('_', ' ')}: the automatic reply's own words say so: "
+                          f"{' '.join(match.group(0).split())[:80]!r}")
+                break
 
     if found:
         kinds = set(found)

@@ -138,7 +138,8 @@ def markdown(report: Report) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for s in report.by_kind():
-        lines.append(f"| {s.kind.value} | {s.messages} | {s.predicted} | {s.correct} | {_pct(s.precision)} | {_pct(s.recall)} |")
+        cells = [s.kind.value, s.messages, s.predicted, s.correct, _pct(s.precision), _pct(s.recall)]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     lines += [
         "",
         "| family (file name prefix) | messages | right kind | right human/automatic |",

@@ -63,7 +63,7 @@ def test_collect_with_traces_leaves_no_password_totp_secret_or_session_cookie(
     good = single_refund_pos(site.scenario, 2)
     old = next(o.po for o in site.scenario.orders if "older_than_90_days" in o.tags)  # fails: a failure trace
     settings = settings_for(site, data_dir, concurrency=2, trace="on")
-    site.set_faults(Faults(expire_after_requests=60))  # sessions die mid-order: renewed sign-ins
+    site.set_faults(Faults(expire_after_requests=30))  # sessions die mid-order: renewed sign-ins
     out = tmp_path / "out"
     result = run_job(settings, JobRequest(orders=InputBatch(pos=[old, *good])), out, progress=PlainProgress(io.StringIO()))
 

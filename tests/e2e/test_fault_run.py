@@ -22,6 +22,7 @@ CAMPAIGN = Faults(error_rate=0.10, jitter_ms=300, drop_rate=0.02, rate_limit_eve
                   expire_after_requests=400, seed=17)
 
 
+@pytest.mark.timeout(1200)  # about 4 min on a quiet 2-core machine; the default 300 s is too tight under load
 def test_a_hundred_orders_under_faults_are_all_bundled_in_one_run(tmp_path: Path) -> None:
     scenario = generate_scenario(110, seed=3)
     pos = cc_refund_pos(scenario)

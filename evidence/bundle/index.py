@@ -1,4 +1,8 @@
-"""``index.html`` over a folder of bundles: most urgent deadline first, each linking its report.
+"""``index.html`` over a folder of bundles: open refunds first by deadline, each linking its report.
+
+The page opens with counts and amounts per verdict; each row shows the verdict, the deadline that
+matters next (an open appeal after a denial) and the time left, written by ``evidence.formatting``
+like every other surface.
 
 ``write_index(folder, clock)`` is what the collector calls after a job; ``collector index FOLDER``
 does the same by hand. Every bundle is verified while the index is built (the Integrity column),
@@ -12,6 +16,7 @@ import dataclasses
 from datetime import datetime
 from pathlib import Path
 
+from evidence import formatting
 from evidence.bundle.errors import BundleError, BundleNotFound
 from evidence.bundle.layout import bundle_key
 from evidence.bundle.manifest import Clock, utc_now
@@ -50,11 +55,13 @@ def index_rows(folder: Path) -> list[IndexRow]:
                 report_href=f"{path.name}/report.html",
                 po=case.po,
                 transaction_id=case.refund_transaction_id,
-                amount=str(case.refund.breakdown.net_payable),
+                amount=formatting.money(case.refund.breakdown.net_payable),
                 timezone=case.seller.timezone,
                 verdict=assessment.verdict.value if assessment else None,
                 deadline=assessment.deadline if assessment else None,
                 problems=problems,
+                assessment=assessment,
+                money=case.refund.breakdown.net_payable,
             )
         )
     return [_mark_superseded(row, latest) for row in rows]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from evidence import formatting
 from evidence.email.replies import could_be_reply, could_need_reply, describe_unidentified, unidentified_messages
 from evidence.models import (
     DisputeState,
@@ -43,6 +44,7 @@ from evidence.policy.model import Policy
 __all__ = [
     "SCREEN_TOLERANCE",
     "Facts",
+    "Titles",
     "check_already_disputed",
     "check_appeal",
     "check_automatic_only",
@@ -113,8 +115,28 @@ def _message(message_id: str, label: str | None = None) -> EvidenceRef:
     return EvidenceRef(kind="message", ref=message_id, label=label)
 
 
-def _finding(code: str, title: str, status: FindingStatus, detail: str, evidence: list[EvidenceRef]) -> Finding:
-    return Finding(code=code, title=title, status=status, detail=detail, evidence=evidence)
+@dataclass(frozen=True)
+class Titles:
+    """A finding's title for each status: a title says what was found, so a failing check never
+    keeps its passing title ("No missed reply before the refund" / "A reply was missed before the
+    refund" / "Whether a reply was missed is not known")."""
+
+    passed: str
+    failed: str
+    unknown: str
+
+    def __post_init__(self) -> None:
+        if len({self.passed, self.failed, self.unknown}) != 3:
+            raise ValueError(f"a finding needs three different titles: {self}")
+
+    def of(self, status: FindingStatus) -> str:
+        return {PASS: self.passed, FAIL: self.failed, UNKNOWN: self.unknown}[status]
+
+
+def _finding(
+    code: str, title: Titles, status: FindingStatus, detail: str, evidence: list[EvidenceRef]
+) -> Finding:
+    return Finding(code=code, title=title.of(status), status=status, detail=detail, evidence=evidence)
 
 
 # --------------------------------------------------------------------------- deadlines
@@ -141,7 +163,7 @@ def check_deadline(facts: Facts) -> Finding:
     dispute = facts.case.refund.dispute
     refs = [_field(computed.field or "refund.issued_at"), _field("refund.dispute.window_ends_at")]
     refs += facts.capture_refs("refund-details", "transaction-details")
-    title = "Dispute window"
+    title = Titles("Dispute window open", "Dispute window closed", "Dispute deadline not known")
     if dispute.state is DisputeState.WINDOW_PASSED and (at is None or is_open(at, facts.now)):
         return _finding(
             "deadline",
@@ -178,7 +200,11 @@ def check_screen_deadline(facts: Facts) -> Finding | None:
     if shown is None or computed.at is None:
         return None  # nothing to compare; check_deadline says which one it used
     refs = [_field("refund.dispute.window_ends_at"), _field(computed.field or "refund.issued_at")]
-    title = "Seller Center and the policy agree on the deadline"
+    title = Titles(
+        "Seller Center and the policy agree on the deadline",
+        "Seller Center and the policy give different deadlines",
+        "Seller Center's deadline not compared",
+    )
     gap = abs(shown - computed.at)
     earlier = "Seller Center's" if shown < computed.at else "the policy's"
     if shown == computed.at:
@@ -216,7 +242,7 @@ def check_screen_deadline(facts: Facts) -> Finding | None:
 def check_already_disputed(facts: Facts) -> Finding:
     dispute, case = facts.case.refund.dispute, facts.case.dispute_case
     refs = [_field("refund.dispute.state"), *facts.capture_refs("refund-details", "dispute")]
-    title = "Not disputed yet"
+    title = Titles("Not disputed yet", "Already disputed", "Whether it was disputed is not known")
     if case is not None:
         refs.append(_field("dispute_case.case_id", case.case_id))
         return _finding(
@@ -245,7 +271,7 @@ def check_appeal(facts: Facts) -> Finding | None:
     if deadline is None:
         return None
     refs = [_field(deadline.field or "dispute_case.decision_at"), *facts.capture_refs("dispute")]
-    title = "Appeal the denial in time"
+    title = Titles("Appeal window open", "Appeal window closed", "Appeal deadline not known")
     if deadline.at is None:
         return _finding(
             "appeal.deadline", title, UNKNOWN, f"Cannot compute the appeal deadline: {deadline.missing}.", refs
@@ -268,7 +294,11 @@ def check_appeal(facts: Facts) -> Finding | None:
 
 
 def check_replies_on_time(facts: Facts) -> Finding:
-    title = "Every customer and Customer Care message answered by a person in time"
+    title = Titles(
+        "Every customer and Customer Care message answered by a person in time",
+        "Not every message was answered by a person in time",
+        "Replies in time not known",
+    )
     if not facts.has_messages:
         return _finding(
             "replies.on_time",
@@ -323,7 +353,8 @@ def check_replies_on_time(facts: Facts) -> Finding:
         "replies.on_time",
         title,
         PASS,
-        f"Every inbound message ({len(facts.reply_checks)}) got a human reply in time (slowest {slowest:.1f} h).",
+        f"Every inbound message ({len(facts.reply_checks)}) got a human reply in time "
+        f"(slowest {formatting.latency(slowest)}).",
         refs,
     )
 
@@ -338,14 +369,18 @@ def _unanswered_unknown(facts: Facts, open_: list[Message]) -> str:
 
 def _describe(check: ReplyCheck, facts: Facts) -> str:
     if check.status is ReplyStatus.LATE:
-        return f"answered {check.latency_hours:.1f} h later, after the {check.window_hours:g} h window"
+        return f"answered {formatting.latency(check.latency_hours)} later, after the {check.window_hours:g} h window"
     if check.status is ReplyStatus.AUTOMATIC_ONLY:
         return f"only automatic answers, no human reply by {facts.local(check.due_at)}"
     return f"no reply by {facts.local(check.due_at)}"
 
 
 def check_automatic_only(facts: Facts) -> Finding:
-    title = "No inquiry was answered only by an automatic reply"
+    title = Titles(
+        "No inquiry was answered only by an automatic reply",
+        "Inquiries answered only by automatic replies",
+        "Automatic-only replies not ruled out",
+    )
     if not facts.has_messages:
         return _finding("replies.automatic_only", title, UNKNOWN, "No messages were captured.", [_field("threads")])
     auto = [c for c in facts.reply_checks if c.automatic_reply_ids]
@@ -376,7 +411,8 @@ def check_automatic_only(facts: Facts) -> Finding:
             "replies.automatic_only",
             title,
             PASS,
-            f"{len(auto)} automatic repl(ies) were followed by a human reply; only the human replies count.",
+            f"{len(auto)} automatic {'reply was' if len(auto) == 1 else 'replies were'} followed by a human reply; "
+            "only the human replies count.",
             refs,
         )
     return _finding("replies.automatic_only", title, PASS, "No automatic replies were sent.", refs)

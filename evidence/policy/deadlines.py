@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from evidence import formatting
 from evidence.models import CaseStatus, DisputeCase, Order, RefundDetail
 from evidence.policy.model import DateBoundary, DisputeAnchor, Policy
 
@@ -214,23 +215,13 @@ def is_open(deadline: datetime, now: datetime) -> bool:
 
 
 def format_local(moment: datetime, tz: ZoneInfo) -> str:
-    """``Nov 20, 2026, 3:15 PM CST``: the screens' format."""
-    local = moment.astimezone(tz)
-    hour = local.hour % 12 or 12
-    return (
-        f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
-    )
+    """``Nov 20, 2026, 3:15 PM CST``: the screens' format (:func:`evidence.formatting.local_time`)."""
+    return formatting.local_time(moment, tz)
 
 
 def format_time_left(delta: timedelta) -> str:
-    """``2 d 3 h 5 min left`` / ``closed 4 h 0 min ago`` (to the minute, rounded down)."""
-    seconds = int(delta.total_seconds())
-    closed = seconds <= 0
-    minutes = abs(seconds) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    text = (f"{days} d " if days else "") + (f"{hours} h " if days or hours else "") + f"{mins} min"
-    return f"closed {text} ago" if closed else f"{text} left"
+    """``2 d 3 h 5 min left`` / ``closed 4 h 0 min ago`` (:func:`evidence.formatting.time_left`)."""
+    return formatting.time_left(delta)
 
 
 # The years a "now" may fall in: deadlines are counted from it and shown in the seller's zone,

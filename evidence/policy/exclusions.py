@@ -6,7 +6,7 @@ disputed". One finding per case the policy lists; conventions as in :mod:`eviden
 from __future__ import annotations
 
 from evidence.models import DisputeState, Finding, TransactionType
-from evidence.policy.checks import FAIL, PASS, UNKNOWN, Facts, _field, _finding, _message
+from evidence.policy.checks import FAIL, PASS, UNKNOWN, Facts, Titles, _field, _finding, _message
 from evidence.policy.model import NotDisputableCase
 
 __all__ = ["check_not_disputable"]
@@ -42,13 +42,16 @@ def check_not_disputable(facts: Facts) -> list[Finding]:
                 status, detail = PASS, "A Walmart Customer Care refund (the refund channel is not shown)."
             else:
                 status, detail = UNKNOWN, "The refund channel was not captured; cannot tell who issued the refund."
-            findings.append(_finding(code, "Not a seller-initiated refund", status, detail, refs))
+            title = Titles(
+                "Not a seller-initiated refund", "Seller-initiated refund", "Who issued the refund is not known"
+            )
+            findings.append(_finding(code, title, status, detail, refs))
         elif kind is NotDisputableCase.KEEP_IT:
             keep = refund.keep_it or any(r.keep_it for r in facts.case.returns)
             findings.append(
                 _finding(
                     code,
-                    "Not a Keep-It refund",
+                    Titles("Not a Keep-It refund", "Keep-It refund", "Keep-It not known"),
                     FAIL if keep else PASS,
                     "Keep-It refund: the customer kept the item." if keep else "Not a Keep-It refund.",
                     [_field("refund.keep_it")],
@@ -65,17 +68,20 @@ def check_not_disputable(facts: Facts) -> list[Finding]:
                 if kind is NotDisputableCase.EXTENDED_RETURNS
                 else "a lost-in-store return"
             )
+            title = Titles(
+                f"Not {what}", what[0].upper() + what[1:], f"Whether it is {what} is not known"
+            )
             hit = _marked(texts, markers)
             refs = [_field("refund.reason"), _field("refund.reason_code"), _field("returns")]
             if hit:
-                findings.append(_finding(code, f"Not {what}", FAIL, f"Reason {hit!r} marks {what}.", refs))
+                findings.append(_finding(code, title, FAIL, f"Reason {hit!r} marks {what}.", refs))
             elif texts:
                 findings.append(
-                    _finding(code, f"Not {what}", PASS, f"The reasons ({', '.join(texts)}) do not mark {what}.", refs)
+                    _finding(code, title, PASS, f"The reasons ({', '.join(texts)}) do not mark {what}.", refs)
                 )
             else:
                 findings.append(
-                    _finding(code, f"Not {what}", UNKNOWN, "No refund or return reason was captured.", refs)
+                    _finding(code, title, UNKNOWN, "No refund or return reason was captured.", refs)
                 )
         elif kind is NotDisputableCase.MISSED_REPLY:
             findings.append(_check_missed_reply(facts, code))
@@ -83,7 +89,11 @@ def check_not_disputable(facts: Facts) -> list[Finding]:
         findings.append(
             _finding(
                 "not_disputable.screen",
-                "Seller Center offers a dispute",
+                Titles(
+                    "Seller Center offers a dispute",
+                    "Seller Center says it can't be disputed",
+                    "Whether Seller Center offers a dispute is not known",
+                ),
                 FAIL,
                 "Seller Center says this transaction can't be disputed.",
                 [_field("refund.dispute.state"), *facts.capture_refs("refund-details")],
@@ -93,7 +103,11 @@ def check_not_disputable(facts: Facts) -> list[Finding]:
 
 
 def _check_missed_reply(facts: Facts, code: str) -> Finding:
-    title = "The refund was not caused by a missed reply"
+    title = Titles(
+        "No missed reply before the refund",
+        "A reply was missed before the refund",
+        "Whether a reply was missed before the refund is not known",
+    )
     issued = facts.case.refund.issued_at
     if not facts.has_messages:
         return _finding(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from evidence.models import EvidenceRef, Finding, Role, Shipment, TransactionType
-from evidence.policy.checks import FAIL, OFFER_WORDS, PASS, UNKNOWN, Facts, _field, _finding, _message
+from evidence.policy.checks import FAIL, OFFER_WORDS, PASS, UNKNOWN, Facts, Titles, _field, _finding, _message
 from evidence.policy.deadlines import return_window_end
 
 __all__ = ["check_lost_order", "check_return_window", "check_search_horizon", "lost_order_reason"]
@@ -41,7 +41,7 @@ def check_lost_order(facts: Facts) -> list[Finding]:
         return [
             _finding(
                 "lost_order.reason",
-                "Refund reason known",
+                Titles("Refund reason known", "Refund reason missing", "Refund reason not captured"),
                 UNKNOWN,
                 "No refund reason was captured: cannot tell whether the lost-order steps apply.",
                 [_field("refund.reason"), _field("refund.reason_code")],
@@ -66,7 +66,7 @@ def check_lost_order(facts: Facts) -> list[Finding]:
 
 
 def _tracking(facts: Facts, shipments: list[Shipment], have_order: bool) -> Finding:
-    title = "Valid tracking"
+    title = Titles("Valid tracking with carrier scans", "No tracked shipment", "Tracking not confirmed")
     refs = [_field("order.shipments")] + facts.capture_refs("order", "tracking")
     if not have_order:
         return _finding("lost_order.tracking", title, UNKNOWN, "The order's shipments were not captured.", refs)
@@ -92,7 +92,9 @@ def _tracking(facts: Facts, shipments: list[Shipment], have_order: bool) -> Find
 
 
 def _delivery_proof(shipments: list[Shipment], have_order: bool, required: bool) -> Finding:
-    title = "Delivery scan with signature or photo proof"
+    title = Titles(
+        "Delivered with signature or photo proof", "No proof of delivery", "Proof of delivery not known"
+    )
     refs = [_field("order.shipments.delivered_at"), _field("order.shipments.delivery_proof")]
     if not have_order:
         return _finding("lost_order.delivery_proof", title, UNKNOWN, "The order's shipments were not captured.", refs)
@@ -125,7 +127,9 @@ def _seller_human(facts: Facts) -> list:
 
 
 def _customer_contacted(facts: Facts) -> Finding:
-    title = "Customer contacted"
+    title = Titles(
+        "Customer contacted by the seller", "Customer not contacted by the seller", "Contact with the customer not known"
+    )
     if not facts.has_messages:
         return _finding(
             "lost_order.customer_contacted", title, UNKNOWN, "No messages were captured.", [_field("threads")]
@@ -158,7 +162,9 @@ def _customer_contacted(facts: Facts) -> Finding:
 
 
 def _resolution_offered(facts: Facts) -> Finding:
-    title = "Replacement or refund offered"
+    title = Titles(
+        "Replacement or refund offered", "No replacement or refund offered", "No offer of a replacement or refund found"
+    )
     if not facts.has_messages:
         return _finding(
             "lost_order.resolution_offered", title, UNKNOWN, "No messages were captured.", [_field("threads")]
@@ -182,7 +188,11 @@ def _resolution_offered(facts: Facts) -> Finding:
 
 
 def _carrier_claim(shipments: list[Shipment], have_order: bool) -> Finding | None:
-    title = "Carrier claim filed (insured shipment)"
+    title = Titles(
+        "Carrier claim filed (insured shipment)",
+        "No carrier claim filed (insured shipment)",
+        "Carrier claim not shown",
+    )
     if not have_order or not shipments:
         return _finding(
             "lost_order.carrier_claim",
@@ -210,7 +220,11 @@ def check_return_window(facts: Facts) -> Finding:
     is given only when it is the same whichever lines were refunded; otherwise ``unknown``.
     """
     end = return_window_end(facts.case.order, facts.case.refund, facts.policy, facts.tz)
-    title = "Refund issued outside the return window"
+    title = Titles(
+        "Refund issued outside the return window",
+        "Refund issued inside the return window",
+        "Return window not known",
+    )
     refs = [_field(end.field or "order.shipments"), _field("refund.issued_at")]
     if end.field != "refund.line_numbers" and not facts.case.refund.line_numbers:
         refs.append(_field("refund.line_numbers", "not shown"))
@@ -270,7 +284,11 @@ def check_return_window(facts: Facts) -> Finding:
 
 def check_search_horizon(facts: Facts) -> Finding:
     horizon = facts.policy.search.horizon_days
-    title = f"Order within the {horizon}-day search horizon"
+    title = Titles(
+        f"Order within the {horizon}-day search horizon",
+        f"Order older than the {horizon}-day search horizon",
+        "Order date not known",
+    )
     ordered, path = None, "order.order_date"
     if facts.case.order is not None:
         ordered = facts.case.order.order_date

@@ -2,8 +2,10 @@
 
 A refund is listed when a dispute can still be filed (verdict ``ready_to_file`` or
 ``needs_attention`` with the deadline ahead, or an unknown deadline) or, after a denial, while
-its appeal window is open. Closed windows, not-disputable refunds and disputes under review are
-left out. Pure: the cases and ``now`` in, rows out; the CLI reads the bundles and renders.
+its appeal window is open (or its end unknown: the decision date was not captured): the deadline
+that matters next, as :func:`evidence.formatting.status` gives it to every surface. Closed
+windows, not-disputable refunds and disputes under review are left out. Verdicts are written as
+labels (``ready to file``). Pure: the cases and ``now`` in, rows out; the CLI reads the bundles and renders.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from evidence.models import RefundCase, Verdict
+from evidence import formatting
+from evidence.models import RefundCase
 from evidence.policy.assess import assess
-from evidence.policy.deadlines import format_local, format_time_left, seller_zone
+from evidence.policy.deadlines import seller_zone
 from evidence.policy.model import Policy
 
 __all__ = ["CSV_COLUMNS", "DeadlineEntry", "open_deadlines", "to_csv"]
@@ -56,7 +59,7 @@ class DeadlineEntry:
 
     @property
     def time_left_text(self) -> str:
-        return "unknown" if self.time_left is None else format_time_left(self.time_left)
+        return formatting.UNKNOWN if self.time_left is None else formatting.time_left(self.time_left)
 
 
 def open_deadlines(
@@ -69,28 +72,27 @@ def open_deadlines(
     for bundle, case in cases:
         policy = policy_for(case)
         result = assess(case, policy, now)
-        tz = seller_zone(case.seller.timezone)
-        if result.verdict is Verdict.ALREADY_DISPUTED:
-            if result.appeal_deadline is None or result.appeal_deadline <= now:
-                continue
-            kind, at, basis = "appeal", result.appeal_deadline, f"{policy.appeal_window.days} days from the denial"
-        elif result.verdict in (Verdict.READY_TO_FILE, Verdict.NEEDS_ATTENTION):
-            kind, at, basis = "dispute", result.deadline, result.deadline_basis or ""
+        # the deadline that matters next, as every other surface shows it (evidence.formatting)
+        shown = formatting.status(result, now, seller_zone(case.seller.timezone))
+        if not shown.open:
+            continue  # closed, not disputable, under review or finally decided: nothing to file
+        if shown.kind == "appeal":
+            basis = f"{policy.appeal_window.days} days from the denial"
         else:
-            continue
+            basis = result.deadline_basis or ""
         rows.append(
             DeadlineEntry(
                 bundle=bundle,
                 po=case.po,
                 transaction_id=case.refund_transaction_id,
-                kind=kind,
-                deadline=at,
-                deadline_local=format_local(at, tz) if at else "unknown",
+                kind=shown.kind or "dispute",
+                deadline=shown.at,
+                deadline_local=shown.deadline,
                 basis=basis,
-                verdict=result.verdict.value,
+                verdict=shown.verdict,
                 policy_id=policy.id,
-                amount=str(case.refund.breakdown.net_payable),
-                time_left=(at - now) if at else None,
+                amount=formatting.money(case.refund.breakdown.net_payable),
+                time_left=(shown.at - now) if shown.at else None,
             )
         )
     return sorted(rows, key=lambda r: (r.time_left is None, r.time_left or timedelta(0), r.po))
@@ -106,7 +108,7 @@ def to_csv(rows: Iterable[DeadlineEntry]) -> str:
                 r.po,
                 r.transaction_id,
                 r.kind,
-                r.deadline.isoformat().replace("+00:00", "Z") if r.deadline else "",
+                formatting.iso_utc(r.deadline) if r.deadline else "",
                 r.deadline_local,
                 r.time_left_text,
                 r.verdict,

@@ -8,6 +8,12 @@ make the page run code or phone home.
 
 E-mail bodies are hostile input: ``body_text`` is always rendered escaped (Jinja autoescape);
 ``body_html`` is shown only when there is no text, and only after ``evidence.sanitize.sanitize_html``.
+
+Every verdict, deadline, time left, duration, amount and time is written by
+:mod:`evidence.formatting`, the same module the command-line tables use. The report opens with the
+verdict, the deadline that matters next, the time left and the next step (with the policy's
+where-to-file steps); evidence links open the cited message or screenshot in the page. Both pages
+read on a 390 px wide phone: tables turn into labelled cards, long values wrap.
 """
 
 from __future__ import annotations
@@ -16,23 +22,28 @@ import base64
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from evidence import formatting
 from evidence.models import (
     Assessment,
+    Capture,
     EvidenceRef,
+    Finding,
     FindingStatus,
     Message,
+    Money,
     RefundCase,
     ReplyCheck,
     ReviewDecision,
     Role,
 )
+from evidence.policy.assess import INFORMATIONAL
+from evidence.report.next_step import next_step, policy_for
 from evidence.sanitize import sanitize_html
 
 # Larger screenshots are linked instead of embedded, to keep the page openable.
@@ -51,61 +62,15 @@ _ENV = Environment(
 # --------------------------------------------------------------------------- times
 
 
-def zone(name: str) -> tzinfo:
-    """The seller's zone; an unknown name falls back to UTC rather than failing the report."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
-def local_text(moment: datetime, tz_name: str) -> str:
-    """``Nov 20, 2026, 3:15 PM CST`` (the format the Seller Center screens use)."""
-    local = moment.astimezone(zone(tz_name))
-    hour = local.strftime("%I").lstrip("0") or "12"
-    return f"{local.strftime('%b')} {local.day}, {local.year}, {hour}:{local.strftime('%M %p')} {local.tzname()}"
-
-
-def utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def time_tag(moment: datetime | None, tz_name: str) -> Markup:
     """``<time>`` with the local time shown and the UTC time in ``datetime`` and on hover."""
     if moment is None:
         return Markup("<span class='muted'>unknown</span>")
-    iso = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        escape(iso), escape(utc_text(moment)), escape(local_text(moment, tz_name))
+        escape(formatting.iso_utc(moment)),
+        escape(formatting.utc_time(moment)),
+        escape(formatting.local_time(moment, tz_name)),
     )
-
-
-def duration_text(delta: timedelta) -> str:
-    """``2 d 5 h``, ``3 h 20 min``, ``12 min``: for time left and reply latencies."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {mins} min"
-    return f"{mins} min"
-
-
-def time_left_text(deadline: datetime | None, now: datetime) -> str:
-    """``1 d 4 h left`` / ``closed 3 h 10 min ago`` / ``no deadline``."""
-    if deadline is None:
-        return "no deadline"
-    delta = deadline - now
-    if delta.total_seconds() >= 0:
-        return f"{duration_text(delta)} left"
-    return f"closed {duration_text(delta)} ago"
-
-
-def hours_text(hours: float | None) -> str:
-    if hours is None:
-        return "-"
-    return duration_text(timedelta(hours=hours))
 
 
 # --------------------------------------------------------------------------- report
@@ -160,6 +125,11 @@ def render_report(data: ReportInput) -> str:
     file_paths = {item.path for item in data.files}
     checks = {check.inbound_message_id: check for check in case.reply_checks}
     replies = {check.reply_message_id: check for check in case.reply_checks if check.reply_message_id}
+    # Counted from the assessment, not from when the page is read or rendered: a report is a
+    # record, and "time left" must agree with the findings it shows.
+    shown = formatting.status(assessment, assessment.assessed_at if assessment else data.generated_at, tz)
+    policy = policy_for(assessment)
+    links = _EvidenceLinks(case, file_paths)
     style = css()
     return _ENV.get_template("report.html.j2").render(
         name=data.name,
@@ -173,36 +143,97 @@ def render_report(data: ReportInput) -> str:
         tz=tz,
         style=Markup(style),  # our own constant stylesheet
         csp=content_security_policy(style),
-        # Counted from the assessment, not from when the page is read or rendered: a report is a
-        # record, and "time left" must agree with the findings it shows.
-        time_left=time_left_text(assessment.deadline, assessment.assessed_at) if assessment else "not assessed",
-        findings=[
-            {"finding": f, "links": [_evidence_link(ref, file_paths) for ref in f.evidence], "mark": _MARKS[f.status]}
-            for f in (assessment.findings if assessment else [])
-        ],
+        shown=shown,
+        step=next_step(case, shown, policy),
+        amount=formatting.money(case.refund.breakdown.net_payable),
+        finding_groups=_finding_groups(assessment.findings if assessment else [], links),
         timeline=_timeline(case, checks, replies, file_paths),
         screenshots=[_capture_view(capture, data, file_paths) for capture in case.captures],
         files=data.files,
         anchor=anchor,
         when=lambda moment: time_tag(moment, tz),
-        hours=hours_text,
+        hours=formatting.latency,
+        label=formatting.verdict_label,
     )
 
 
 _MARKS = {FindingStatus.PASS: "✔", FindingStatus.FAIL: "✘", FindingStatus.UNKNOWN: "?"}
+_INFO_MARK = "ℹ"
 
 
-def _evidence_link(ref: EvidenceRef, file_paths: set[str]) -> dict[str, str]:
-    label = ref.label or ref.ref
-    if ref.kind == "message":
-        return {"href": "#" + anchor("msg", ref.ref), "label": label}
-    if ref.kind == "capture":
-        return {"href": "#" + anchor("capture", ref.ref), "label": label}
-    if ref.kind == "file" and ref.ref in file_paths:
-        return {"href": quote(ref.ref), "label": label}
-    if ref.kind == "field":
-        return {"href": "data/case.json", "label": label}
-    return {"href": "#files", "label": label}
+def _finding_groups(findings: list[Finding], links: _EvidenceLinks) -> list[dict[str, object]]:
+    """Findings in three groups: what needs a look (failed or unknown), what passed, and the
+    informational ones (the return window: a ground, never a failure to fix)."""
+
+    def item(f: Finding) -> dict[str, object]:
+        info = f.code in INFORMATIONAL
+        return {
+            "finding": f,
+            "links": [links.link(ref) for ref in f.evidence],
+            "mark": _INFO_MARK if info else _MARKS[f.status],
+            "css": "info" if info else f.status.value,
+            "state": f"for information ({f.status.value})" if info else f.status.value,
+        }
+
+    groups = [
+        ("Needs a look", [f for f in findings if f.code not in INFORMATIONAL and f.status is not FindingStatus.PASS]),
+        ("Passed", [f for f in findings if f.code not in INFORMATIONAL and f.status is FindingStatus.PASS]),
+        ("For information", [f for f in findings if f.code in INFORMATIONAL]),
+    ]
+    return [{"title": title, "items": [item(f) for f in items]} for title, items in groups if items]
+
+
+# Which captured screen shows a field (the first one captured wins); fields no screen shows link to
+# the report's own section for them. Never to data/case.json: a reviewer wants to see the screen.
+_FIELD_SCREENS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("dispute_case", ("disputes.case",)),
+    ("returns", ("returns.details", "returns.search-results")),
+    ("transactions", ("payments.transaction-history", "transactions.search-results", "payments.search-results")),
+    ("order.order_date", ("transactions.details", "payments.search-results", "transactions.search-results")),
+    ("order", ("transactions.details", "payments.transaction-details")),
+    ("refund", ("transactions.details", "transactions.refund-details", "payments.transaction-details")),
+)
+_FIELD_SECTIONS = (("threads", "timeline"), ("returns", "summary"), ("", "summary"))
+
+
+class _EvidenceLinks:
+    """Evidence references as links to what they cite: a message or a screenshot in the page, a
+    file in the bundle; a field to the screenshot of the screen that shows it."""
+
+    def __init__(self, case: RefundCase, file_paths: set[str]) -> None:
+        self.file_paths = file_paths
+        self.captures: dict[str, Capture] = {}
+        for capture in case.captures:
+            self.captures.setdefault(capture.screen, capture)
+        self.message_ids = {m.message_id for t in case.threads for m in t.messages}
+
+    def link(self, ref: EvidenceRef) -> dict[str, str]:
+        label = ref.label or ref.ref
+        if ref.kind == "message":
+            return {"href": "#" + anchor("msg", ref.ref), "label": label}
+        if ref.kind == "capture":
+            return {"href": "#" + anchor("capture", ref.ref), "label": label}
+        if ref.kind == "file" and ref.ref in self.file_paths:
+            return {"href": quote(ref.ref), "label": label}
+        if ref.kind == "field":
+            return self._field(ref)
+        return {"href": "#files", "label": label}
+
+    def _field(self, ref: EvidenceRef) -> dict[str, str]:
+        path = ref.ref
+        for prefix, screens in _FIELD_SCREENS:
+            if path == prefix or path.startswith(prefix + "."):
+                capture = next((self.captures[s] for s in screens if s in self.captures), None)
+                if capture is None and prefix in ("refund", "order"):  # another layout's details screen
+                    capture = next((c for s, c in self.captures.items() if s.endswith("details")), None)
+                if capture is not None:
+                    field = f"{path} ({ref.label})" if ref.label else path
+                    label = f"{field}: {capture.screen} screenshot"
+                    return {"href": "#" + anchor("capture", capture.screen), "label": label}
+                break
+        section = next(target for prefix, target in _FIELD_SECTIONS if path.startswith(prefix))
+        label = f"{path} ({ref.label})" if ref.label else path
+        return {"href": "#" + section, "label": label}
 
 
 def _timeline(
@@ -254,7 +285,10 @@ def _capture_view(capture: object, data: ReportInput, file_paths: set[str]) -> d
 
 @dataclass(frozen=True)
 class IndexRow:
-    """One bundle as the index lists it. ``problems`` counts verification problems (0 = intact)."""
+    """One bundle as the index lists it. ``problems`` counts verification problems (0 = intact).
+
+    ``assessment`` (the latest) gives the deadline that matters next (an open appeal after a
+    denial); without it, ``verdict`` and ``deadline`` are read as a dispute deadline."""
 
     name: str
     report_href: str
@@ -266,15 +300,38 @@ class IndexRow:
     deadline: datetime | None
     problems: int
     superseded: bool = False
+    assessment: Assessment | None = None
+    money: Money | None = None  # the refund's amount, for the totals per verdict
+
+
+def row_status(row: IndexRow, now: datetime) -> formatting.Status:
+    """The row's verdict, deadline and time left as every other surface shows them."""
+    return formatting.status_from(row.verdict, row.deadline, now, row.timezone, row.assessment)
 
 
 def sort_key(row: IndexRow, now: datetime) -> tuple[int, float, str]:
-    """Open deadlines first, soonest first; then closed ones, most recently closed first; then
-    bundles without a deadline (not assessed); ties by name."""
-    if row.deadline is None:
-        return (2, 0.0, row.name)
-    seconds = (row.deadline - now).total_seconds()
-    return (0, seconds, row.name) if seconds >= 0 else (1, -seconds, row.name)
+    """Open refunds first, soonest deadline first; then closed ones, most recently closed first;
+    then those with nothing to file; then bundles not assessed; ties by name."""
+    return formatting.urgency(row_status(row, now), now, row.name)
+
+
+def _by_verdict(rows: list[tuple[IndexRow, formatting.Status]]) -> list[dict[str, object]]:
+    """Counts and amounts per verdict (current bundles only: superseded versions are not counted)."""
+    labels = [formatting.verdict_label(v) for v in formatting.VERDICT_ORDER] + [formatting.NOT_ASSESSED]
+    out = []
+    for label in labels:
+        chosen = [(r, s) for r, s in rows if s.verdict == label]
+        if chosen:
+            out.append(
+                {
+                    "label": label,
+                    "css": label.replace(" ", "_"),
+                    "count": len(chosen),
+                    "open": sum(1 for _, s in chosen if s.open),
+                    "amount": formatting.money_total(r.money for r, _ in chosen if r.money is not None),
+                }
+            )
+    return out
 
 
 def render_index(
@@ -287,19 +344,30 @@ def render_index(
     """``now`` is the instant "time left" is counted from (default: ``generated_at``)."""
     now = now or generated_at
     style = css()
-    ordered = sorted(rows, key=lambda r: (r.superseded, *sort_key(r, now)))
+    shown = [(row, row_status(row, now)) for row in rows]
+    ordered = sorted(shown, key=lambda pair: (pair[0].superseded, formatting.urgency(pair[1], now, pair[0].name)))
+    current = [pair for pair in ordered if not pair[0].superseded]
+    zones = {row.timezone for row, _ in current if row.verdict is not None} or {"UTC"}
+    page_zone = zones.pop() if len(zones) == 1 else "UTC"
+    open_rows = [(r, s) for r, s in current if s.open]
     return _ENV.get_template("index.html.j2").render(
         title=title,
         rows=[
             {
                 "row": row,
-                "deadline": time_tag(row.deadline, row.timezone),
-                "left": time_left_text(row.deadline, now) if row.verdict else "not assessed",
+                "status": status,
+                "deadline": time_tag(status.at, row.timezone) if status.at else status.deadline,
+                "amount": row.amount,
             }
-            for row in ordered
+            for row, status in ordered
         ],
-        generated=time_tag(generated_at, "UTC"),
-        as_of=time_tag(now, "UTC") if now != generated_at else None,
+        by_verdict=_by_verdict(current),
+        open_count=len(open_rows),
+        open_amount=formatting.money_total(r.money for r, _ in open_rows if r.money is not None),
+        total_amount=formatting.money_total(r.money for r, _ in current if r.money is not None),
+        current_count=len(current),
+        generated=time_tag(generated_at, page_zone),
+        as_of=time_tag(now, page_zone) if now != generated_at else None,
         style=Markup(style),
         csp=content_security_policy(style),
     )

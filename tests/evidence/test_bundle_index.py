@@ -40,8 +40,9 @@ def test_index_lists_bundles_by_deadline_with_verdict_time_left_and_report_links
         "4342076435326_CCR-NONE_v1/report.html",
     ]
     assert all((tmp_path / link).is_file() for link in links)
-    assert "5 h 0 min left" in text and "3 d 0 h left" in text
-    assert "needs attention" in text and text.count("not assessed") == 2  # verdict and time-left cells
+    assert "5 h 0 min left" in text and "3 d 0 h 0 min left" in text
+    assert "needs attention" in text
+    assert text.count("not assessed") == 2  # the verdict cell and its line in the counts per verdict
     assert text.count("verified") == 3
 
 
@@ -83,3 +84,36 @@ def test_index_lists_a_bundle_that_cannot_be_read_instead_of_hiding_it(tmp_path:
     (tmp_path / "4342076435326_CCR-1_v1" / "manifest.json").unlink()
     text = write_index(tmp_path, clock=fixed_clock).read_text()
     assert "4342076435326_CCR-1_v1/report.html" in text and "problem(s)" in text
+
+
+def test_index_counts_refunds_and_dollars_per_verdict_and_lists_open_refunds_first(tmp_path: Path) -> None:
+    now = fixed_clock()
+    _bundle(tmp_path, "CCR-READY-1", now + timedelta(hours=30))
+    _bundle(tmp_path, "CCR-READY-2", now + timedelta(hours=3))
+    _bundle(tmp_path, "CCR-KEPT", now + timedelta(hours=1), Verdict.NOT_DISPUTABLE)  # open window, nothing to file
+    _bundle(tmp_path, "CCR-CLOSED", now - timedelta(days=2), Verdict.WINDOW_CLOSED)
+    # denied: the dispute window closed long ago, the appeal is open for 16 more days
+    case = example_case()
+    assessment = example_assessment(verdict=Verdict.ALREADY_DISPUTED).model_copy(
+        update={"deadline": now - timedelta(days=19), "appeal_deadline": now + timedelta(days=16)}
+    )
+    refund = case.refund.model_copy(update={"transaction_id": "CCR-DENIED"})
+    case = case.model_copy(update={"refund_transaction_id": "CCR-DENIED", "refund": refund, "assessment": assessment})
+    write_bundle(tmp_path, case, example_artifacts(), example_context(), clock=fixed_clock)
+
+    text = write_index(tmp_path, clock=fixed_clock).read_text()
+    links = [link.split("_")[1] for link in re.findall(r'<a href="([^"]+)">', text)]
+    assert links == ["CCR-READY-2", "CCR-READY-1", "CCR-DENIED", "CCR-CLOSED", "CCR-KEPT"]
+    totals = text.split('id="totals"')[1].split("</section>")[0]
+    rows = [re.sub(r"<[^>]+>", " ", row).split() for row in re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", totals)]
+    assert rows == [
+        ["ready", "to", "file", "2", "2", "-$90.10"],
+        ["already", "disputed", "1", "1", "-$45.05"],
+        ["window", "closed", "1", "0", "-$45.05"],
+        ["not", "disputable", "1", "0", "-$45.05"],
+    ]
+    assert '<strong id="open-count">3 open</strong>' in totals and '<strong id="open-amount">-$135.15</strong>' in totals
+    denied = text.split("CCR-DENIED_v1/report.html")[1].split("</tr>")[0]
+    assert "appeal by" in denied and "16 d 0 h 0 min left" in denied and "closed" not in denied
+    kept = text.split("CCR-KEPT_v1/report.html")[1].split("</tr>")[0]
+    assert "not disputable" in kept and "min left" not in kept and 'data-label="Time left"><div class="v">-<' in kept

@@ -67,7 +67,8 @@ def test_thread_shows_a_timeline_with_automatic_replies_and_statuses(runner: Cli
     assert result.exit_code == 1  # the BBB complaint was never answered
     out = result.stdout
     assert "AUTO out_of_office" in out
-    assert "ON_TIME" in out and "2.25" in out
+    assert "ON_TIME" in out and "2 h 15 min" in out  # the latency, as every surface writes durations
+    assert "Timeline (America/Chicago)" in out and "Oct 2, 2026, 9:00 AM CDT" in out  # the seller's zone
     assert "UNANSWERED" in out and "COMPLAINT" in out
 
 

@@ -52,7 +52,7 @@ def test_inbox_labelled_seller_replies_keep_a_winnable_refund_disputable(tmp_pat
     assert result.verdict is not Verdict.NOT_DISPUTABLE
     assert _finding(result, "not_disputable.missed_reply").status is PASS
     on_time = _finding(result, "replies.on_time")
-    assert on_time.status is PASS and "slowest 2.8 h" in on_time.detail
+    assert on_time.status is PASS and "slowest 2 h 48 min" in on_time.detail
     assert result.verdict is Verdict.READY_TO_FILE
 
 

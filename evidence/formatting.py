@@ -5,6 +5,7 @@ The report, the index, the demo's summary table, ``collector deadlines`` (table,
 reads the same wherever it is shown:
 
 * **verdicts**: one label each (``ready to file``, never ``ready_to_file``): :func:`verdict_label`;
+  senders' roles likewise (``Walmart Customer Care``): :func:`role_label`;
 * **times**: the Seller Center screens' format in the seller's zone, ``Nov 20, 2026, 3:15 PM CST``:
   :func:`local_time`;
 * **durations** (time left, reply latency): ``2 d 3 h 5 min``, ``21 h 20 min``, ``12 min``, to the
@@ -28,11 +29,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from evidence.models import Assessment, Money, Verdict
+from evidence.models import Assessment, Money, Role, Verdict
 
 __all__ = [
     "NONE",
     "NOT_ASSESSED",
+    "ROLE_LABELS",
     "UNKNOWN",
     "VERDICT_LABELS",
     "VERDICT_ORDER",
@@ -47,6 +49,7 @@ __all__ = [
     "money",
     "money_total",
     "next_deadline",
+    "role_label",
     "status",
     "status_from",
     "status_of",
@@ -79,6 +82,24 @@ def verdict_label(verdict: Verdict | str | None) -> str:
         return VERDICT_LABELS[Verdict(verdict)]
     except ValueError:
         return str(verdict).replace("_", " ")
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.CUSTOMER: "customer",
+    Role.SELLER: "seller",
+    Role.WALMART_CUSTOMER_CARE: "Walmart Customer Care",
+    Role.WALMART_SYSTEM: "Walmart system",
+    Role.PARTNER_SUPPORT: "Partner Support",
+    Role.UNKNOWN: "unidentified sender",
+}
+
+
+def role_label(role: Role | str) -> str:
+    """``Walmart Customer Care`` (never ``walmart_customer_care``)."""
+    try:
+        return ROLE_LABELS[Role(role)]
+    except ValueError:
+        return str(role).replace("_", " ")
 
 
 # --------------------------------------------------------------------------- times

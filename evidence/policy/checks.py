@@ -329,12 +329,15 @@ def check_replies_on_time(facts: Facts) -> Finding:
     refs += [_message(c.reply_message_id, "reply") for c in facts.reply_checks if c.reply_message_id]
     refs += unknown_refs
     if bad:
-        parts = [f"{c.inbound_role.value} message of {facts.local(c.inbound_at)}: {_describe(c, facts)}" for c in bad]
+        parts = [
+            f"{formatting.role_label(c.inbound_role)} message of {facts.local(c.inbound_at)}: {_describe(c, facts)}"
+            for c in bad
+        ]
         return _finding("replies.on_time", title, FAIL, "; ".join(parts) + ".", refs)
     if undecided:
         parts = [
-            f"the {c.inbound_role.value} message of {facts.local(c.inbound_at)} has no reply from an identified "
-            f"seller address by {facts.local(c.due_at)}, but {len(facts.may_be_reply(c))} of them came in between "
+            f"the {formatting.role_label(c.inbound_role)} message of {facts.local(c.inbound_at)} has no reply "
+            f"from an identified seller address by {facts.local(c.due_at)}, but {len(facts.may_be_reply(c))} of them came in between "
             "and may be that reply"
             for c in undecided
         ]
@@ -342,7 +345,8 @@ def check_replies_on_time(facts: Facts) -> Finding:
         return _finding("replies.on_time", title, UNKNOWN, detail, refs)
     if pending:
         parts = [
-            f"{c.inbound_role.value} message of {facts.local(c.inbound_at)} needs a reply by {facts.local(c.due_at)}"
+            f"{formatting.role_label(c.inbound_role)} message of {facts.local(c.inbound_at)} needs a reply by "
+            f"{facts.local(c.due_at)}"
             for c in pending
         ]
         return _finding("replies.on_time", title, UNKNOWN, "; ".join(parts) + ".", refs)

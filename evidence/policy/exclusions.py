@@ -5,6 +5,7 @@ disputed". One finding per case the policy lists; conventions as in :mod:`eviden
 
 from __future__ import annotations
 
+from evidence import formatting
 from evidence.models import DisputeState, Finding, TransactionType
 from evidence.policy.checks import FAIL, PASS, UNKNOWN, Facts, Titles, _field, _finding, _message
 from evidence.policy.model import NotDisputableCase
@@ -127,8 +128,8 @@ def _check_missed_reply(facts: Facts, code: str) -> Finding:
             code,
             title,
             FAIL,
-            f"The {first.inbound_role.value} message of {facts.local(first.inbound_at)} had no human reply "
-            f"by {facts.local(first.due_at)}, before the refund on {facts.local(issued)}.",
+            f"The {formatting.role_label(first.inbound_role)} message of {facts.local(first.inbound_at)} had no "
+            f"human reply by {facts.local(first.due_at)}, before the refund on {facts.local(issued)}.",
             [_message(c.inbound_message_id, "missed") for c in missed],
         )
     unknown_refs = [_message(m.message_id, "sender unidentified") for m in facts.unidentified]
@@ -138,7 +139,7 @@ def _check_missed_reply(facts: Facts, code: str) -> Finding:
             code,
             title,
             UNKNOWN,
-            f"{facts.unidentified_hint()}. The {first.inbound_role.value} message of "
+            f"{facts.unidentified_hint()}. The {formatting.role_label(first.inbound_role)} message of "
             f"{facts.local(first.inbound_at)} had no reply from an identified seller address by "
             f"{facts.local(first.due_at)}, before the refund on {facts.local(issued)}; one of them may be that reply.",
             [*(_message(c.inbound_message_id, "reply unclear") for c in undecided), *unknown_refs],

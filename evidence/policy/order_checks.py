@@ -128,7 +128,9 @@ def _seller_human(facts: Facts) -> list:
 
 def _customer_contacted(facts: Facts) -> Finding:
     title = Titles(
-        "Customer contacted by the seller", "Customer not contacted by the seller", "Contact with the customer not known"
+        "Customer contacted by the seller",
+        "Customer not contacted by the seller",
+        "Contact with the customer not known",
     )
     if not facts.has_messages:
         return _finding(

@@ -154,6 +154,7 @@ def render_report(data: ReportInput) -> str:
         when=lambda moment: time_tag(moment, tz),
         hours=formatting.latency,
         label=formatting.verdict_label,
+        role=formatting.role_label,
     )
 
 

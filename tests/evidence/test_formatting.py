@@ -157,3 +157,9 @@ def test_status_from_a_summary_row_without_the_assessment() -> None:
     assert fmt.status_from(None, None, NOW, CHICAGO).verdict == "not assessed"
     appeal = _assessment(Verdict.ALREADY_DISPUTED, NOW - timedelta(days=19), NOW + timedelta(days=2))
     assert fmt.status_from("already_disputed", None, NOW, CHICAGO, appeal).time_left == "2 d 0 h 0 min left"
+
+
+def test_roles_read_as_words() -> None:
+    assert fmt.role_label("walmart_customer_care") == "Walmart Customer Care"
+    assert fmt.role_label("customer") == "customer"
+    assert all("_" not in label for label in fmt.ROLE_LABELS.values())

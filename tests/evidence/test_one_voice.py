@@ -228,11 +228,6 @@ def test_deadlines_table_and_csv_agree(bundles: tuple[Path, dict[str, Path]], tm
     assert row["kind"] == "appeal"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the demo/collect rows moved to collector/report.py:refund_rows (the collector helper's file); "
-    "it must use evidence.formatting.status_from and urgency: remove this mark with that change",
-)
 def test_demo_summary_rows_agree(bundles: tuple[Path, dict[str, Path]]) -> None:
     _, paths = bundles
     refunds = []

@@ -93,3 +93,13 @@ def test_latencies_in_findings_read_as_durations() -> None:
     assert "answered 2 d 2 h 12 min later, after the 48 h window" in on_time.detail
     ok = next(f for f in assess(make_case(), REG.get("walmart-cc-2024-11"), NOW).findings if f.code == "replies.on_time")
     assert "(slowest 5 h 0 min)" in ok.detail
+
+
+def test_no_finding_shows_a_raw_enum_value() -> None:
+    case = make_case(
+        messages=[message("cc1@walmart", ISSUED - timedelta(hours=60), Role.WALMART_CUSTOMER_CARE, body="Hello?")]
+    )
+    findings = assess(case, REG.get("walmart-cc-2024-11"), NOW).findings
+    missed = next(f for f in findings if f.code == "not_disputable.missed_reply")
+    assert missed.detail.startswith("The Walmart Customer Care message of")
+    assert not [f.detail for f in findings if "walmart_customer_care" in f.detail or "_" in f.title]

@@ -3,24 +3,131 @@
 Thin by design: each sub-command lives in ``collector/commands/<name>.py`` and exposes
 ``register(app)``; it parses options, calls a library function, renders the result and picks the
 exit code (0 ok, 1 some orders / checks failed, 2 usage or configuration error).
+
+Conventions every command gets from here: ``--version``; shell completion
+(``--install-completion``); ``-v/--verbose`` and ``-q/--quiet`` before the command (console log
+level; quiet also hides progress); boolean options are flags, shown without a value in
+``--help``, and a flag followed by ``true``/``false``/... is refused (exit 2) instead of that
+word being read as the next argument (``verify --json true`` would verify a folder "true").
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from importlib import metadata
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
+
+try:  # typer 0.2x carries its own copy of click
+    from typer._click import Context, Parameter
+    from typer._click.exceptions import UsageError
+except ImportError:  # older typer: click itself
+    from click import Context, Parameter  # type: ignore[no-redef]
+    from click.exceptions import UsageError  # type: ignore[no-redef]
+from typer.models import DefaultPlaceholder
 
 from collector import commands
+from collector.logging import configure_logging, set_verbosity
+
+DISTRIBUTION = "cc-refund-collector"
+BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0", "y", "n", "t", "f"})
+
+
+def _flags(params: list[Parameter]) -> list[Parameter]:
+    return [p for p in params if getattr(p, "is_flag", False) and not getattr(p, "count", False)]
+
+
+def _show_flags_without_value(params: list[Parameter]) -> list[Parameter]:
+    for param in params:
+        if (getattr(param, "is_flag", False) or getattr(param, "count", False)) and param.metavar is None:
+            param.metavar = ""  # typer would show "<bool>", as if the flag took a value
+    return params
+
+
+def _refuse_flag_values(ctx: Context, params: list[Parameter], args: list[str]) -> None:
+    names = {name for p in _flags(params) for name in (*p.opts, *p.secondary_opts) if name.startswith("--")}
+    for flag, value in zip(args, args[1:]):
+        if flag == "--":
+            return
+        if flag in names and value.lower() in BOOLEAN_WORDS and not Path(value).exists():
+            raise UsageError(f"{flag} is a flag and takes no value: write {flag} alone, without {value!r}", ctx)
+
+
+class ConventionCommand(TyperCommand):
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _show_flags_without_value(super().get_params(ctx))
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        _refuse_flag_values(ctx, self.get_params(ctx), args)
+        return super().parse_args(ctx, args)
+
+
+class ConventionGroup(TyperGroup):
+    def get_params(self, ctx: Context) -> list[Parameter]:
+        return _show_flags_without_value(super().get_params(ctx))
+
 
 app = typer.Typer(
     name="collector",
     help="Collect, verify and assess evidence for disputing Walmart Customer Care refunds.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    cls=ConventionGroup,
 )
+
+
+def version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"collector {version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def global_options(
+    verbose: Annotated[
+        int, typer.Option(
+            "-v", "--verbose", count=True, show_default=False, help="More on the console: -v info, -vv debug."
+        )
+    ] = 0,
+    quiet: Annotated[
+        bool, typer.Option("-q", "--quiet", help="Only errors on the console; no progress display.")
+    ] = False,
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Collect, verify and assess evidence for disputing Walmart Customer Care refunds."""
+    if verbose and quiet:
+        raise typer.BadParameter("give -v or -q, not both", param_hint="-q/--quiet")
+    set_verbosity(-1 if quiet else verbose)
+    # Log lines go to stderr, warnings and errors only unless -v: a command that never starts a
+    # job (login, emails, ...) prints no info lines. A job re-configures it with its log file.
+    configure_logging(console_level="warning")
+
+
+def _use_conventions(typer_app: typer.Typer) -> None:
+    """Every command and group gets the conventions above (commands register themselves)."""
+    for command in typer_app.registered_commands:
+        if command.cls in (None, TyperCommand):  # typer's default
+            command.cls = ConventionCommand
+    for group in typer_app.registered_groups:
+        if isinstance(group.cls, DefaultPlaceholder) or group.cls in (None, TyperGroup):
+            group.cls = ConventionGroup
+        if group.typer_instance is not None:
+            _use_conventions(group.typer_instance)
 
 
 def _register_commands() -> None:
@@ -29,6 +136,7 @@ def _register_commands() -> None:
             continue
         module = importlib.import_module(f"collector.commands.{info.name}")
         module.register(app)
+    _use_conventions(app)
 
 
 _register_commands()

@@ -15,28 +15,19 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from collector.inputs import InputBatch
 from collector.jobs import JobRequest, JobResult, run_job
 from collector.progress import ProgressView
+from collector.report import RefundRow, refund_rows
 from collector.settings import CollectorSettings, load_settings
 from evidence.models import TransactionType
 from fixtures.scenario import Scenario
 
 
-@dataclass(frozen=True)
-class DemoRow:
-    po: str
-    transaction_id: str
-    amount: str
-    verdict: str
-    deadline: str
-    time_left: str
-    deadline_at: datetime | None = None  # for sorting: the text above does not sort by time
+DemoRow = RefundRow  # the demo's table is the collector's verdict table (collector.report)
 
 
 def demo_pos(scenario: Scenario) -> list[str]:
@@ -73,42 +64,9 @@ def demo_settings(
     )
 
 
-def _time_left(deadline: datetime | None, now: datetime) -> str:
-    if deadline is None:
-        return "-"
-    left = deadline - now
-    if left <= timedelta(0):
-        return "closed"
-    hours, rem = divmod(int(left.total_seconds()), 3600)
-    return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h {rem // 60:02d}m"
-
-
 def summary_rows(result: JobResult, scenario: Scenario) -> list[DemoRow]:
-    tz = ZoneInfo(scenario.seller.timezone)
-    now = scenario.clock.now
-    rows = []
-    for r in result.report.refunds:
-        deadline = datetime.fromisoformat(r.deadline) if r.deadline else None
-        rows.append(
-            DemoRow(
-                po=r.po,
-                transaction_id=r.transaction_id,
-                amount=r.amount or "",
-                verdict=(r.verdict or "not assessed").replace("_", " "),
-                deadline=deadline.astimezone(tz).strftime("%b %-d, %Y, %-I:%M %p %Z") if deadline else "-",
-                time_left=_time_left(deadline, now),
-                deadline_at=deadline,
-            )
-        )
-    return sorted(rows, key=lambda row: _urgency(row, now))
-
-
-def _urgency(row: DemoRow, now: datetime) -> tuple[int, float, str]:
-    """Open deadlines first, soonest first; then closed ones, most recently closed first; then none."""
-    if row.deadline_at is None:
-        return (2, 0.0, row.po)
-    seconds = (row.deadline_at - now).total_seconds()
-    return (0, seconds, row.po) if seconds > 0 else (1, -seconds, row.po)
+    """The verdict table's rows, assessed and counted at the scenario's clock, in the seller's zone."""
+    return refund_rows(result.report, scenario.seller.timezone, scenario.clock.now)
 
 
 def run_demo(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,7 +39,7 @@ from collector.errors import ConfigError, SessionLost
 from collector.inputs import InputBatch
 from collector.journal import Journal, OrderState
 from collector.lifeline import tie_drivers_to_process
-from collector.logging import bind_job, configure_logging
+from collector.logging import bind_job, close_log_file, configure_logging
 from collector.pipeline import Pipeline
 from collector.progress import ProgressView, make_progress
 from collector.ratelimit import RateLimiter
@@ -172,23 +173,30 @@ def run_job(
     console_level: str = "warning",
 ) -> JobResult:
     """Run (or resume) a job to the end or to a clean stop; returns its report."""
+    made = [p for p in (out, out / JOBS_DIR) if not p.exists()]  # removed again if the job cannot start
     prepare_out_dir(out)
     if request.resume:
         job_id = request.resume
         job_dir = job_dir_for(out, job_id)
         if not (job_dir / "journal.sqlite").is_file():
-            raise ConfigError(f"no job {job_id} in {out / JOBS_DIR} (see `collector jobs list --out {out}`)")
+            _remove_unstarted(made)
+            raise ConfigError(f"no job {job_id} in {out / JOBS_DIR} (see `collector jobs list {out}`)")
     else:
         if not request.orders.pos and not request.scan_since:
             raise ConfigError("nothing to collect: give --po, --orders, --recon or --scan-since")
         job_id = job_id_for(request, settings)
         job_dir = job_dir_for(out, job_id)
+    made += [] if job_dir.exists() else [job_dir]
     job_dir.mkdir(parents=True, exist_ok=True)
     with _job_lock(job_dir):
         configure_logging(log_file=job_dir / "job.log.jsonl", console_level=console_level)
         bind_job(job_id)
         tie_drivers_to_process(settings.data_dir)  # browser drivers die with this process, even on SIGKILL
-        ensure_session(settings)
+        try:
+            ensure_session(settings)
+        except BaseException:
+            _remove_unstarted(made)  # no session: the job never started, so it leaves no folder
+            raise
         recapture_before = datetime.now(UTC) if request.recapture else None
         with (
             Journal(job_dir / "journal.sqlite") as journal,
@@ -262,6 +270,13 @@ def _run(
     log.info("job.finished", status=report.status, orders=report.orders, refunds=report.refunds_written,
              retries=report.retries_by_reason, duration_s=report.duration_s)
     return JobResult(job_id, job_dir, report, index, message=walker.stop_reason)
+
+
+def _remove_unstarted(made: list[Path]) -> None:
+    """The folders a job created before it could start, removed (innermost first)."""
+    close_log_file()
+    for path in reversed(made):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _wait(workers: list[Worker], walker: Walker) -> None:

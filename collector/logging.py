@@ -78,19 +78,36 @@ def _to_kwargs(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, A
     return event
 
 
+# The operator's -q / -v / -vv on the command line (``set_verbosity``): it overrides the console
+# level a caller of ``configure_logging`` asks for. The log file always gets every event.
+_VERBOSITY = {"value": 0}
+_VERBOSITY_LEVELS = {-1: "error", 1: "info", 2: "debug"}
+
+
+def set_verbosity(value: int) -> None:
+    """-1 quiet (errors only, no progress), 0 the command's default, 1 info, 2 and more debug."""
+    _VERBOSITY["value"] = max(-1, min(2, value))
+
+
+def verbosity() -> int:
+    return _VERBOSITY["value"]
+
+
 def configure_logging(
     *,
     log_file: Path | None = None,
     console: Callable[[str], None] | None = None,
     console_level: str = "info",
 ) -> None:
-    """Send events to ``log_file`` (JSON lines, appended) and to ``console`` (readable lines)."""
+    """Send events to ``log_file`` (JSON lines, appended) and to ``console`` (readable lines).
+
+    ``console_level`` is the caller's default; ``-q``/``-v`` on the command line override it."""
     close_log_file()
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         _SINKS.file = log_file.open("a", encoding="utf-8")
     _SINKS.console = console if console is not None else _stderr_writer
-    _SINKS.console_level = _LEVELS.get(console_level, 20)
+    _SINKS.console_level = _LEVELS.get(_VERBOSITY_LEVELS.get(verbosity(), console_level), 20)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Protocol, TextIO
+from typing import Literal, Protocol, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -22,6 +22,9 @@ from rich.progress import (
 )
 
 from collector import logging as collector_logging
+from collector.terminal import make_console
+
+ProgressMode = Literal["auto", "rich", "plain"]
 
 
 class ProgressView(Protocol):
@@ -96,7 +99,7 @@ class RichProgress:
     """A live bar: done/total, failed, rate, elapsed and ETA."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
+        self.console = console or make_console(stderr=True)
         self.c = _Counts()
         self._progress = Progress(
             TextColumn("[bold]Collecting"),
@@ -142,8 +145,27 @@ class RichProgress:
         collector_logging.set_console(getattr(self, "_previous_console", None))
 
 
+class QuietProgress:
+    """``collector -q``: no progress at all (the summary at the end still prints)."""
+
+    def start(self, total: int, done: int) -> None:
+        pass
+
+    def add_total(self, n: int) -> None:
+        pass
+
+    def order_finished(self, po: str, state: str, detail: str = "") -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def make_progress(mode: str = "auto", stream: TextIO | None = None) -> ProgressView:
-    """``auto``: the rich bar when stderr is a terminal, else plain lines on stdout."""
+    """``auto``: the rich bar when stderr is a terminal, else plain lines on stdout; nothing
+    under ``collector -q``."""
+    if collector_logging.verbosity() < 0:
+        return QuietProgress()
     if mode == "rich" or (mode == "auto" and sys.stderr.isatty()):
         return RichProgress()
     return PlainProgress(stream)

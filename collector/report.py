@@ -3,7 +3,8 @@
 ``JobStats`` is what the workers bump while the job runs (thread-safe): retries by reason,
 durations, bytes written, failures with their reasons and snapshots. ``build_report`` combines it
 with the journal (the source of truth for states, across resumes) into ``JobReport``, written as
-``<job>/report.json`` and printed as a table.
+``<job>/report.json`` and printed (``render_report``). ``refund_rows`` / ``render_refunds`` are
+the verdict table ``collect`` and ``demo`` print.
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ import statistics
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from collector.journal import Journal, OrderState
+from collector.terminal import Column, fit_table, print_line
+from evidence import formatting
+from evidence.bundle import BundleError, read_bundle
+from evidence.models import Assessment
 
 
 class FailureEntry(BaseModel):
@@ -215,32 +221,99 @@ def write_report(job_dir: Path, report: JobReport) -> Path:
 
 
 def render_report(report: JobReport, console: Console) -> None:
+    """The job's summary lines (each one logical line, never broken inside a word) and its failures."""
     o = report.orders
-    console.print(
+    print_line(
+        console,
         f"Job {report.job_id}: {report.status}. Orders: {o['written']} written, {o['skipped']} skipped "
         f"(no Customer Care refund), {o['failed']} failed, {o['pending'] + o['running'] + o['captured']} not done "
         f"of {o['total']}; {report.refunds_written} refund bundles; {report.duration_s:.1f} s"
         + (f", {report.orders_per_minute} orders/min" if report.orders_per_minute else "")
-        + "."
+        + ".",
     )
     d = report.order_duration_s
     if d:
-        console.print(f"Time per order: median {d['median']:.1f} s, p95 {d['p95']:.1f} s, max {d['max']:.1f} s.")
+        print_line(console, f"Time per order: median {d['median']:.1f} s, p95 {d['p95']:.1f} s, max {d['max']:.1f} s.")
     if report.session_renewals:
-        console.print(f"Signed in again {report.session_renewals} time(s) after the session expired.")
+        print_line(console, f"Signed in again {report.session_renewals} time(s) after the session expired.")
     r = report.requests_per_order
     if r:
-        console.print(f"Requests to Seller Center per order: median {r['median']:g}, max {r['max']:g} "
-                      f"({report.site_requests} in all, session check and scan included).")
+        print_line(console, f"Requests to Seller Center per order: median {r['median']:g}, max {r['max']:g} "
+                            f"({report.site_requests} in all, session check and scan included).")
     if report.requeues:
-        console.print(f"Orders put back in the queue after a transient failure: {report.requeues}.")
+        print_line(console, f"Orders put back in the queue after a transient failure: {report.requeues}.")
     if report.retries_by_reason:
-        console.print("Retries: " + ", ".join(f"{k} {v}" for k, v in report.retries_by_reason.items()))
+        print_line(console, "Retries: " + ", ".join(f"{k} {v}" for k, v in report.retries_by_reason.items()))
     if report.failures:
-        table = Table(title="Failed orders", show_lines=False)
-        table.add_column("PO")
-        table.add_column("Reason", overflow="fold")
-        table.add_column("Snapshot", overflow="fold")
-        for f in report.failures:
-            table.add_row(f.po, f.reason, f.snapshot or "")
-        console.print(table)
+        columns = [Column("PO"), Column("Reason", wrap=True, min_width=20), Column("Snapshot", wrap=True, min_width=20)]
+        rows = [[f.po, Text(f.reason), Text(f.snapshot or "")] for f in report.failures]
+        console.print(fit_table(columns, rows, console.width, title="Failed orders"))
+
+
+# --------------------------------------------------------------------------- the refunds table
+
+
+@dataclass(frozen=True)
+class RefundRow:
+    """One refund of a job as the verdict table shows it (``collect`` and ``demo``), in the words
+    of every other surface (``evidence.formatting``)."""
+
+    po: str
+    transaction_id: str
+    amount: str
+    verdict: str
+    deadline: str  # the deadline that matters next (the appeal's after a denial), seller's zone
+    time_left: str
+    deadline_at: datetime | None = None
+
+
+def _assessment(bundle: str | None) -> Assessment | None:
+    """The refund's assessment as its bundle records it (it knows the appeal deadline), if readable."""
+    if not bundle:
+        return None
+    try:
+        return read_bundle(Path(bundle)).case.assessment
+    except (BundleError, OSError, ValueError):
+        return None
+
+
+def refund_rows(report: JobReport, timezone: str, now: datetime) -> list[RefundRow]:
+    """The job's refunds, most urgent first (``formatting.urgency``), as of ``now`` in the seller's
+    zone; each says what ``formatting.status`` says of it everywhere else."""
+    rows = []
+    for r in report.refunds:
+        deadline = datetime.fromisoformat(r.deadline) if r.deadline else None
+        shown = formatting.status_from(r.verdict, deadline, now, timezone, _assessment(getattr(r, "bundle", None)))
+        rows.append(
+            (
+                formatting.urgency(shown, now, r.po),
+                RefundRow(
+                    po=r.po,
+                    transaction_id=r.transaction_id,
+                    amount=r.amount or formatting.NONE,
+                    verdict=shown.verdict,
+                    deadline=shown.deadline,
+                    time_left=shown.time_left,
+                    deadline_at=shown.at,
+                ),
+            )
+        )
+    return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
+
+
+REFUND_COLUMNS = (
+    Column("PO"),
+    Column("Refund", drop=2),
+    Column("Amount", drop=1, justify="right"),
+    Column("Verdict"),
+    Column("Deadline", wrap=True, split_at=", "),
+    Column("Time left"),
+)
+
+
+def render_refunds(rows: list[RefundRow], console: Console, title: str) -> None:
+    """The verdict table ``collect`` and ``demo`` print: fits the console, nothing cut."""
+    if not rows:
+        return
+    cells = [[r.po, r.transaction_id, r.amount, r.verdict, r.deadline, r.time_left] for r in rows]
+    console.print(fit_table(REFUND_COLUMNS, cells, console.width, title=title))

@@ -1,11 +1,14 @@
-"""``collector assess BUNDLE... [--policy ID] [--now TIME] [--dry-run]``: recompute and record an assessment.
+"""``collector assess PATH... [--policy ID] [--now TIME] [--dry-run]``: recompute and record an assessment.
 
+PATH is a bundle, a folder of bundles or an output folder (``collect``'s, ``demo``'s); in a
+folder, only the newest version of each refund is assessed (a bundle named itself always is).
 For each bundle: read the case, pick the policy (``--policy`` / ``COLLECTOR_POLICY_ID``, else the
 version in effect on the refund's issue date), run the pure ``assess`` and record the result with
 ``append_assessment`` (new file, re-sealed manifest, "assessed" in the custody log, new report).
 Every bundle is read and every policy chosen before anything is written, so a bad argument
 changes nothing. Exit 0 when all were recorded, 1 when a bundle fails verification (it is not
-re-sealed), 2 for usage errors (unknown policy id, unreadable --now, a path that is not a bundle).
+re-sealed) or a folder holds no bundles, 2 for usage errors (unknown policy id, unreadable
+--now, a path that is missing or not a readable bundle).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from collector.folders import BadPath, NothingHere, locate_bundles
 from evidence.bundle import (
     BundleError,
     BundleIntegrityError,
@@ -26,6 +30,7 @@ from evidence.bundle import (
     load_signing_key,
     read_bundle,
 )
+from evidence.bundle.layout import bundle_key
 from evidence.policy import (
     PolicyError,
     assess,
@@ -44,8 +49,29 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
+def _bundle_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(bundles named one by one, bundles found in the folders named); exits on a bad PATH."""
+    named: list[Path] = []
+    found: list[Path] = []
+    for path in paths:
+        try:
+            source = locate_bundles(path)
+        except BadPath as exc:
+            raise _usage(str(exc)) from None
+        except NothingHere as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_FAILED) from None
+        if source.note:
+            typer.echo(f"note: {source.note}", err=True)
+        (named if source.single else found).extend(source.bundles)
+    return list(dict.fromkeys(named)), [p for p in dict.fromkeys(found) if p not in named]
+
+
 def assess_command(
-    bundles: Annotated[list[Path], typer.Argument(help="Bundle folders to assess.")],
+    bundles: Annotated[
+        list[Path],
+        typer.Argument(help="Bundles, folders of bundles, or output folders (collect, demo): the newest version of each refund."),
+    ],
     policy: Annotated[
         Optional[str],
         typer.Option(
@@ -72,12 +98,23 @@ def assess_command(
     except ValueError as exc:
         raise _usage(str(exc)) from None
     registry = default_registry()
+    named, found = _bundle_paths(bundles)
     plans = []
-    for path in bundles:
+    newest: dict[str, int] = {}
+    read = []
+    for path in [*named, *found]:
         try:
             bundle = read_bundle(path)
         except BundleError as exc:
             raise _usage(f"not a readable bundle: {exc}") from None
+        refund = bundle_key(bundle.case.po, bundle.case.refund_transaction_id)
+        newest[refund] = max(newest.get(refund, 0), bundle.manifest.version)
+        read.append((path, bundle, refund, path in named))
+    older = 0
+    for path, bundle, refund, was_named in read:
+        if not was_named and bundle.manifest.version < newest[refund]:
+            older += 1  # a folder's superseded versions are left as they are
+            continue
         case = bundle.case
         try:
             chosen = registry.select(policy_id=policy, issued_at=case.refund.issued_at, timezone=case.seller.timezone)
@@ -95,6 +132,8 @@ def assess_command(
         f"({'--now' if now else 'the current time: pass --now to choose another'})"
         + ("; dry run: nothing is written." if dry_run else ".")
     )
+    if older:
+        typer.echo(f"({older} older version(s) of these refunds left as they are: name one to assess it.)")
     failed = 0
     for path, case, chosen, tz in plans:
         result = assess(case, chosen, at)

@@ -1,11 +1,13 @@
 """``collector deadlines DIR [--format table|csv|ics] [--out FILE] [--now TIME] [--policy ID]``.
 
-Lists the refunds in a folder of bundles (or one bundle) that can still be disputed, or whose
-denied dispute can still be appealed, soonest deadline first: a table, CSV (header row) or an
-iCalendar file (one event with a reminder per deadline). Each refund is assessed afresh under
-its policy as of ``--now``; nothing is written into the bundles. Only the newest version of a
-refund's bundle counts. Exit 0; 1 when some bundle in DIR could not be read (it is named);
-2 for usage errors (unknown policy id, unreadable --now, DIR not a bundle or folder of bundles).
+Lists the refunds in DIR (a folder of bundles, an output folder of ``collect`` or ``demo``, or
+one bundle) that can still be disputed, or whose denied dispute can still be appealed, soonest
+deadline first: a table that fits the terminal (narrow ones drop the low-value columns), CSV
+(header row) or an iCalendar file (one event with a reminder per deadline). Each refund is
+assessed afresh under its policy as of ``--now``; nothing is written into the bundles. Only the
+newest version of a refund's bundle counts. Exit 0; 1 when some bundle in DIR could not be read
+(it is named) or DIR holds no bundles; 2 for usage errors (unknown policy id, unreadable --now,
+DIR missing).
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from collector.folders import BadPath, NothingHere, absolute, locate_bundles
+from collector.terminal import Column, fit_table, make_console
+from evidence import formatting
 from evidence.bundle import BundleError, read_bundle
-from evidence.bundle.index import bundle_folders
 from evidence.bundle.layout import bundle_key
-from evidence.bundle.verify import is_bundle_dir
 from evidence.models import RefundCase
 from evidence.policy import (
     DeadlineEntry,
@@ -36,6 +38,7 @@ from evidence.policy import (
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+FILE_WIDTH = 200  # a table written with --out: every column
 
 
 class OutputFormat(StrEnum):
@@ -49,9 +52,8 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-def _latest_cases(folder: Path) -> tuple[list[tuple[str, RefundCase]], list[str]]:
+def _latest_cases(paths: list[Path]) -> tuple[list[tuple[str, RefundCase]], list[str]]:
     """The newest bundle of each refund, and one line per bundle that could not be read."""
-    paths = [folder] if is_bundle_dir(folder) else bundle_folders(folder)
     newest: dict[str, tuple[int, str, RefundCase]] = {}
     problems: list[str] = []
     for path in paths:
@@ -66,38 +68,46 @@ def _latest_cases(folder: Path) -> tuple[list[tuple[str, RefundCase]], list[str]
     return [(path, case) for _, path, case in newest.values()], problems
 
 
-def _table(rows: list[DeadlineEntry], now: datetime) -> Table:
-    table = Table(title=f"Open dispute deadlines as of {now:%Y-%m-%d %H:%M} UTC")
-    for column in (
-        "Time left",
-        "Deadline (seller time)",
-        "Kind",
-        "PO #",
-        "Transaction",
-        "Amount",
-        "Verdict",
-        "Policy",
-        "Bundle",
-    ):
-        table.add_column(column, no_wrap=column in ("PO #", "Transaction"))
-    for r in rows:
-        table.add_row(
+# Narrow terminals drop the last columns first (Bundle, then Policy, Transaction, Kind, Amount);
+# a time, a deadline, a PO and a verdict are always shown whole (the deadline may take two lines).
+COLUMNS = (
+    Column("Time left"),
+    Column("Deadline (seller time)", wrap=True, split_at=", "),
+    Column("Kind", drop=2),
+    Column("PO #"),
+    Column("Transaction", drop=3),
+    Column("Amount", drop=1, justify="right"),
+    Column("Verdict"),
+    Column("Policy", drop=4),
+    Column("Bundle", drop=5, wrap=True, min_width=12),
+)
+
+
+def _table(rows: list[DeadlineEntry], now: datetime, zone: str, width: int) -> Table:
+    cells = [
+        [
             r.time_left_text,
             r.deadline_local,
             r.kind,
             r.po,
             r.transaction_id,
             r.amount,
-            r.verdict,
+            r.verdict.replace("_", " "),
             r.policy_id,
             Path(r.bundle).name,
-        )
-    return table
+        ]
+        for r in rows
+    ]
+    return fit_table(COLUMNS, cells, width, title=f"Open dispute deadlines as of {formatting.local_time(now, zone)}")
 
 
 def deadlines(
-    folder: Annotated[Path, typer.Argument(help="A folder of bundles, or one bundle folder.")],
-    output: Annotated[OutputFormat, typer.Option("--format", help="table, csv or ics.")] = OutputFormat.TABLE,
+    folder: Annotated[
+        Path, typer.Argument(help="A folder of bundles, an output folder (collect, demo), or one bundle.")
+    ],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="A table for the terminal, CSV, or an iCalendar file.")
+    ] = OutputFormat.TABLE,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file instead of the terminal.")] = None,
     now: Annotated[
         Optional[str], typer.Option("--now", help="As of this ISO 8601 time with offset (default: now).")
@@ -120,9 +130,16 @@ def deadlines(
             registry.get(policy)
         except PolicyError as exc:
             raise _usage(str(exc)) from None
-    if not folder.is_dir() or not (is_bundle_dir(folder) or bundle_folders(folder)):
-        raise _usage(f"not a bundle or a folder of bundles: {folder}")
-    cases, problems = _latest_cases(folder)
+    try:
+        source = locate_bundles(folder)
+    except BadPath as exc:
+        raise _usage(str(exc)) from None
+    except NothingHere as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    if source.note:
+        typer.echo(f"note: {source.note}", err=True)
+    cases, problems = _latest_cases(source.bundles)
 
     def policy_for(case: RefundCase) -> Policy:
         return registry.select(policy_id=policy, issued_at=case.refund.issued_at, timezone=case.seller.timezone)
@@ -133,12 +150,17 @@ def deadlines(
         raise _usage(str(exc)) from None
     for problem in problems:
         typer.echo(f"warning: {problem}", err=True)
+    zones = {case.seller.timezone for _, case in cases}
+    zone = zones.pop() if len(zones) == 1 else "UTC"  # the seller's zone, as in the Deadline column
+    if out is not None:
+        out = absolute(out)
     if output is OutputFormat.TABLE:
         if out is None:
-            Console().print(_table(rows, at))
+            console = make_console()
+            console.print(_table(rows, at, zone, console.width))
         else:
             with out.open("w", encoding="utf-8") as handle:
-                Console(file=handle, width=200, no_color=True).print(_table(rows, at))
+                make_console(file=handle, width=FILE_WIDTH).print(_table(rows, at, zone, FILE_WIDTH))
     else:
         text = to_csv(rows) if output is OutputFormat.CSV else to_ics(rows, at)
         if out is None:

@@ -7,34 +7,29 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from collector.demo import run_demo
 from collector.errors import operator_errors
-from collector.progress import make_progress
-from collector.report import render_report
+from collector.folders import absolute
+from collector.progress import ProgressMode, make_progress
+from collector.report import render_refunds, render_report
+from collector.terminal import make_console, print_line
 
 
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's bundles (a run-<time> folder inside).")] = Path("demo-output"),
+    out: Annotated[Path, typer.Option("--out", help="Output folder (a run-<time> folder inside, holding bundles/ and jobs/).")] = Path("demo-output"),
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=16, help="Worker browsers.")] = 3,
-    progress: Annotated[str, typer.Option("--progress", help="auto (bar on a terminal), rich or plain.")] = "auto",
+    progress: Annotated[ProgressMode, typer.Option("--progress", help="auto: a bar on a terminal; rich: the bar; plain: one line per order.")] = "auto",
 ) -> None:
     """Start the mock Seller Center, sign in, collect every Customer Care refund, print a summary."""
     with operator_errors():
-        result, rows = run_demo(out, concurrency=concurrency, progress=make_progress(progress))
-    # Piped output (CI logs) gets a wide table instead of rich's 80-column default.
-    console = Console(width=None if sys.stdout.isatty() else 140)
-    table = Table(title="Customer Care refunds collected (assessed at the scenario's clock)")
-    for column in ("PO", "Refund", "Amount", "Verdict", "Deadline", "Time left"):
-        table.add_column(column, no_wrap=column != "Verdict")
-    for row in rows:
-        table.add_row(row.po, row.transaction_id, row.amount, row.verdict, row.deadline, row.time_left)
-    console.print(table)
+        result, rows = run_demo(absolute(out), concurrency=concurrency, progress=make_progress(progress))
+    console = make_console()
+    render_refunds(rows, console, "Customer Care refunds collected (assessed at the scenario's clock)")
     render_report(result.report, console)
     if result.index is not None:
-        console.print(f"Open {result.index.resolve()}")
+        print_line(console, f"Open {result.index}")
+    print_line(console, f"Job folder: {result.job_dir} (report.json, job.log.jsonl)")
     if result.message:
         print(f"error: {result.message}", file=sys.stderr)
     raise typer.Exit(result.exit_code)

@@ -5,7 +5,9 @@
   kind, reasons (plus complaint and notes). Roles use ``--seller-address`` / ``--seller-domain``
   and the settings' ``seller_addresses``.
 * ``collector emails thread PATH... --po PO [--co CO] [--relay ADDRESS] [--now TIME]`` shows one
-  order's thread as a timeline (automatic replies marked) and its reply checks (latency, status).
+  order's thread as a timeline (automatic replies marked) and its reply checks (latency, status),
+  times in the seller's zone (setting ``seller_timezone``) as ``evidence.formatting`` writes them
+  everywhere; ``--json`` keeps UTC.
 
 Exit codes: 0 ok; 1 when ``thread`` finds no message for the order or a reply check failed
 (late, unanswered, automatic only); 2 for usage errors (a path that cannot be read, a bad time or
@@ -22,13 +24,14 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from collector.errors import ConfigError, InputError
 from collector.inputs import validate_po
 from collector.settings import load_settings
+from collector.terminal import Column, fit_table, make_console
+from evidence import formatting
 from evidence.email import (
     EmailConfig,
     EmailSourceError,
@@ -39,7 +42,7 @@ from evidence.email import (
     load_message,
 )
 from evidence.email.classify import own_text
-from evidence.models import Message, ReplyCheck, ReplyStatus
+from evidence.models import Message, ReplyCheck, ReplyStatus, Role
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FAILED_STATUSES = {ReplyStatus.LATE, ReplyStatus.UNANSWERED, ReplyStatus.AUTOMATIC_ONLY}
@@ -63,6 +66,14 @@ def _config(addresses: list[str], domains: list[str], config_file: Path | None) 
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     return EmailConfig(seller_addresses=[*addresses, *settings.seller_addresses], seller_domains=domains)
+
+
+def _seller_zone(config_file: Path | None) -> str:
+    """The seller's zone (setting ``seller_timezone``): the table shows times as the screens do."""
+    try:
+        return load_settings(config_file).seller_timezone
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _check_paths(paths: list[Path]) -> None:
@@ -116,10 +127,31 @@ def _snippet(message: Message) -> str:
     return text[:90] + ("…" if len(text) > 90 else "")
 
 
-def _timeline(messages: list[Message]) -> Table:
-    table = Table(title="Timeline (UTC)", show_lines=False, expand=False)
-    for column in ("Sent", "From", "Role", "Kind", "Message"):
-        table.add_column(column, overflow="fold")
+# A time may take two lines (its date, then its clock time) and an address or a message id may
+# fold, so both tables fit 80 columns; a status is always whole. Narrow terminals drop the
+# automatic-reply ids first, then the reply time (the latency says it).
+TIMELINE_COLUMNS = (
+    Column("Sent", wrap=True, split_at=", "),
+    Column("From", wrap=True, min_width=14),
+    Column("Kind", wrap=True),
+    Column("Message", wrap=True, min_width=20),
+)
+CHECK_COLUMNS = (
+    Column("Inbound", wrap=True, split_at=", ", min_width=13),
+    Column("Due", wrap=True, split_at=", ", min_width=13),
+    Column("Replied", drop=1, wrap=True, split_at=", ", min_width=13),
+    Column("Latency"),
+    Column("Status"),
+    Column("Automatic replies", drop=2, wrap=True, min_width=12),
+)
+
+
+def _role(role: Role) -> Text:
+    return Text(formatting.role_label(role), style="dim")
+
+
+def _timeline(messages: list[Message], zone: str, width: int) -> Table:
+    rows = []
     for m in messages:
         kind = Text(m.kind.value if not m.automatic else f"AUTO {m.kind.value}", style="yellow" if m.automatic else "")
         if m.complaint:
@@ -128,23 +160,24 @@ def _timeline(messages: list[Message]) -> Table:
         body.append("\n" + _snippet(m))
         if m.also_seen_in:
             body.append(f"\nalso in: {', '.join(m.also_seen_in)}", style="dim")
-        table.add_row(Text(_utc(m.sent_at)), Text(m.sender), Text(m.role.value), kind, body)
-    return table
+        sender = Text(m.sender) + Text("\n") + _role(m.role)
+        rows.append([Text(formatting.local_time(m.sent_at, zone)), sender, kind, body])
+    return fit_table(TIMELINE_COLUMNS, rows, width, title=f"Timeline ({zone})")
 
 
-def _checks(checks: list[ReplyCheck]) -> Table:
-    table = Table(title="Reply checks")
-    for column in ("Inbound", "Role", "Due", "Replied", "Latency (h)", "Status", "Automatic replies"):
-        table.add_column(column, overflow="fold")
+def _checks(checks: list[ReplyCheck], zone: str, width: int) -> Table:
+    rows = []
     for c in checks:
         style = "red" if c.status in FAILED_STATUSES else ("yellow" if c.status is ReplyStatus.PENDING else "green")
-        table.add_row(
-            Text(f"{_utc(c.inbound_at)}\n{c.inbound_message_id}"), Text(c.inbound_role.value),
-            Text(f"{_utc(c.due_at)} ({c.window_hours:g} h)"), Text(_utc(c.replied_at) if c.replied_at else "—"),
-            Text(f"{c.latency_hours:.2f}" if c.latency_hours is not None else "—"),
+        inbound = Text(formatting.local_time(c.inbound_at, zone)) + Text("\n") + _role(c.inbound_role)
+        inbound.append(f"\n{c.inbound_message_id}", style="dim")
+        rows.append([
+            inbound, Text(f"{formatting.local_time(c.due_at, zone)}\n({c.window_hours:g} h)"),
+            Text(formatting.local_time(c.replied_at, zone) if c.replied_at else formatting.NONE),
+            Text(formatting.latency(c.latency_hours)),
             Text(c.status.value.upper(), style=style), Text(", ".join(c.automatic_reply_ids) or "—"),
-        )  # fmt: skip
-    return table
+        ])  # fmt: skip
+    return fit_table(CHECK_COLUMNS, rows, width, title=f"Reply checks ({zone})")
 
 
 @emails_app.command("thread")
@@ -167,6 +200,7 @@ def thread(
     _check_paths(paths)
     moment = _parse_now(now)
     email_config = _config(seller_address, seller_domain, config)
+    zone = _seller_zone(config)
     try:
         threads, checks, _ = collect_thread(
             OrderKey(po, co, relay), [PathSource(p) for p in paths], email_config, now=moment
@@ -179,13 +213,16 @@ def thread(
                 "reply_checks": [c.model_dump(mode="json") for c in checks]}  # fmt: skip
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        console = Console(highlight=False)
+        console = make_console()
         if not messages:
             console.print(Text(f"No messages found for PO {po}."))
         else:
             console.print(Text(f"PO {po}: {len(messages)} message(s) in {len(threads)} thread(s)", style="bold"))
-            console.print(_timeline(sorted(messages, key=lambda m: m.sent_at)))
-            console.print(_checks(checks) if checks else Text("No customer or Customer Care message needs a reply."))
+            console.print(_timeline(sorted(messages, key=lambda m: m.sent_at), zone, console.width))
+            if checks:
+                console.print(_checks(checks, zone, console.width))
+            else:
+                console.print(Text("No customer or Customer Care message needs a reply."))
     failed = [c for c in checks if c.status in FAILED_STATUSES]
     raise typer.Exit(EXIT_FAILED if failed or not messages else EXIT_OK)
 

@@ -1,7 +1,8 @@
 """``collector export PATH... --out DIR [--redact] [--single ARCHIVE.zip]``: deterministic zips.
 
-PATH is a bundle folder or a folder of bundles. Exit 0 when every archive was written, 1 when a
-bundle fails verification (nothing is exported then), 2 for usage errors.
+PATH is a bundle folder, a folder of bundles or an output folder (``collect``'s, ``demo``'s).
+Exit 0 when every archive was written, 1 when a bundle fails verification (nothing is exported
+then) or a PATH holds no bundles, 2 for usage errors.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from collector.folders import NothingHere, BadPath, absolute, locate_bundles
 from evidence.bundle import (
     BundleError,
     BundleIntegrityError,
@@ -22,15 +24,13 @@ from evidence.bundle import (
     load_signing_key,
     verify_path,
 )
-from evidence.bundle.index import bundle_folders
-from evidence.bundle.verify import is_bundle_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def export(
-    paths: Annotated[list[Path], typer.Argument(help="Bundle folders, or folders of bundles.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder the archives are written to.")],
+    paths: Annotated[list[Path], typer.Argument(help="Bundles, folders of bundles, or output folders (collect, demo).")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder for the archives.")],
     redact: Annotated[
         bool, typer.Option("--redact", help="Mask customer name, address and e-mail (see docs/bundle-format.md).")
     ] = False,
@@ -45,16 +45,18 @@ def export(
     """Export bundles as deterministic zip archives that `collector verify` checks as they are."""
     bundles: list[Path] = []
     for path in paths:
-        if not path.exists():
-            typer.echo(f"error: no such folder: {path}", err=True)
-            raise typer.Exit(EXIT_USAGE)
-        if is_bundle_dir(path):
-            bundles.append(path)
-        elif path.is_dir() and bundle_folders(path):
-            bundles.extend(bundle_folders(path))
-        else:
-            typer.echo(f"error: not a bundle or a folder of bundles: {path}", err=True)
-            raise typer.Exit(EXIT_USAGE)
+        try:
+            source = locate_bundles(path)
+        except BadPath as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        except NothingHere as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_FAILED) from None
+        if source.note:
+            typer.echo(f"note: {source.note}", err=True)
+        bundles.extend(source.bundles)
+    out = absolute(out)
     try:
         signing_key = load_signing_key(key) if key else None
         written = export_bundles(

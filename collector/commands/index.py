@@ -1,4 +1,9 @@
-"""``collector index FOLDER``: write FOLDER/index.html over the bundles in it, most urgent first."""
+"""``collector index FOLDER``: write index.html over the bundles in FOLDER, most urgent first.
+
+FOLDER is a folder of bundles, an output folder (``collect``'s: ``bundles/index.html``;
+``demo``'s: its newest run) or one bundle (the index of the folder holding it). A folder with
+no bundles gets no page: one line, exit 1. Exit 2 for a folder that does not exist.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,35 @@ from typing import Annotated
 
 import typer
 
+from collector.folders import BadPath, NothingHere, locate_bundles
 from evidence.bundle import BundleError, write_index
+from evidence.bundle.index import bundle_folders
 
-EXIT_USAGE = 2
+EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
-def index(folder: Annotated[Path, typer.Argument(help="The folder holding the bundles.")]) -> None:
+def index(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder of bundles, an output folder (collect, demo), or one bundle.")
+    ],
+) -> None:
     """Write index.html: every bundle with verdict, deadline and time left, linking its report."""
     try:
-        path = write_index(folder)
+        source = locate_bundles(folder)
+    except BadPath as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except NothingHere as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    if source.note:
+        typer.echo(f"note: {source.note}", err=True)
+    try:
+        path = write_index(source.folder)
     except BundleError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {path} ({len(bundle_folders(source.folder))} bundle(s))")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,10 @@
-"""``collector jobs list|show``: the jobs in an output folder and their state."""
+"""``collector jobs list [FOLDER]`` / ``collector jobs show JOB [FOLDER]``: the jobs in an output
+folder and their state.
+
+FOLDER is the output folder given to ``collect`` (default ``out``) or ``demo`` (its newest
+``run-*``); ``--out FOLDER``, its old name, still works with a warning. A folder with no jobs is
+one line, exit 1; a missing folder or a damaged journal, exit 2.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +13,24 @@ import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
-from typing import Annotated
+from typing import Annotated, Optional, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from collector.errors import EXIT_USAGE, fail
-from collector.jobs import JOBS_DIR
+from collector.errors import EXIT_FAILED, EXIT_USAGE, fail
+from collector.folders import JOBS_DIR, BadPath, NothingHere, locate_output
 from collector.journal import Journal, JournalUnreadable
+from collector.terminal import Column, fit_table, make_console
 
 jobs_app = typer.Typer(help="List and inspect collector jobs.", no_args_is_help=True)
-OutOption = Annotated[Path, typer.Option("--out", help="The output folder given to `collector collect`.")]
+FolderArg = Annotated[
+    Optional[Path],
+    typer.Argument(help="The output folder given to `collector collect` or `demo` (default: out).", show_default=False),
+]
+# Before 0.2 the folder was given as --out; it still works (hidden, with a warning).
+OldOutOption = Annotated[Optional[Path], typer.Option("--out", hidden=True)]
 T = TypeVar("T")
 
 
@@ -33,21 +44,39 @@ def _read(job_dir: Path, read: Callable[[Journal], T]) -> T:
         raise JournalUnreadable(path, exc) from None
 
 
+def _output_folder(command: str, folder: Path | None, old_out: Path | None) -> Path:
+    """The output folder from FOLDER (or the deprecated --out); exits with one line when it is bad."""
+    if folder is not None and old_out is not None:
+        raise fail(f"give the folder once: `collector jobs {command} FOLDER` (--out is its old name)", EXIT_USAGE)
+    if old_out is not None:
+        print(f"warning: `--out` is deprecated here: write `collector jobs {command} {old_out}`", file=sys.stderr)
+    try:
+        out, note = locate_output(folder or old_out or Path("out"))
+    except BadPath as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    except NothingHere as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return out
+
+
 def _jobs(out: Path) -> list[Path]:
-    folder = out / JOBS_DIR
-    if not folder.is_dir():
-        raise fail(f"no jobs in {out} (no {folder} folder)", EXIT_USAGE)
-    return sorted(p for p in folder.iterdir() if (p / "journal.sqlite").is_file())
+    return sorted(p for p in (out / JOBS_DIR).iterdir() if (p / "journal.sqlite").is_file())
 
 
 @jobs_app.command("list")
-def list_jobs(out: OutOption = Path("out")) -> None:
+def list_jobs(folder: FolderArg = None, old_out: OldOutOption = None) -> None:
     """One line per job: id, orders by state, refunds written."""
-    table = Table()
+    out = _output_folder("list", folder, old_out)
+    jobs = _jobs(out)
+    if not jobs:
+        raise fail(f"no jobs in {out / JOBS_DIR}", EXIT_FAILED)
+    table = Table(title=f"Jobs in {out / JOBS_DIR}")
     for column in ("Job", "Orders", "Written", "Skipped", "Failed", "Not done", "Refunds"):
         table.add_column(column)
     unreadable: list[str] = []
-    for job_dir in _jobs(out):
+    for job_dir in jobs:
         try:
             counts, refunds = _read(job_dir, lambda journal: (journal.counts(), len(journal.refunds())))
         except JournalUnreadable as exc:
@@ -56,7 +85,7 @@ def list_jobs(out: OutOption = Path("out")) -> None:
         c = {k.value: v for k, v in counts.items()}
         table.add_row(job_dir.name, str(sum(c.values())), str(c["written"]), str(c["skipped"]), str(c["failed"]),
                       str(c["pending"] + c["running"] + c["captured"]), str(refunds))
-    Console().print(table)
+    make_console().print(table)
     for line in unreadable:  # the other jobs are listed; each damaged journal is named once
         print(f"error: {line}", file=sys.stderr)
     if unreadable:
@@ -64,8 +93,14 @@ def list_jobs(out: OutOption = Path("out")) -> None:
 
 
 @jobs_app.command("show")
-def show_job(job_id: str, out: OutOption = Path("out"), as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def show_job(
+    job_id: Annotated[str, typer.Argument(help="The job id (see `collector jobs list`).")],
+    folder: FolderArg = None,
+    old_out: OldOutOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the orders as JSON.")] = False,
+) -> None:
     """Every order of a job with its state and reason."""
+    out = _output_folder(f"show {job_id}", folder, old_out)
     job_dir = out / JOBS_DIR / job_id
     if not (job_dir / "journal.sqlite").is_file():
         raise fail(f"no job {job_id} in {out / JOBS_DIR}", EXIT_USAGE)
@@ -77,12 +112,11 @@ def show_job(job_id: str, out: OutOption = Path("out"), as_json: Annotated[bool,
         print(json.dumps([{"po": o.po, "state": o.state.value, "attempts": o.attempts, "reason": o.reason,
                            "refunds": o.refunds} for o in orders], indent=2))
         return
-    table = Table(title=job_id)
-    for column in ("PO", "State", "Attempts", "Refunds", "Reason"):
-        table.add_column(column)
-    for o in orders:
-        table.add_row(o.po, o.state.value, str(o.attempts), str(o.refunds), o.reason or "")
-    Console().print(table)
+    console = make_console()
+    columns = (Column("PO"), Column("State"), Column("Attempts"), Column("Refunds"),
+               Column("Reason", wrap=True, min_width=20))  # fmt: skip
+    rows = [[o.po, o.state.value, str(o.attempts), str(o.refunds), Text(o.reason or "")] for o in orders]
+    console.print(fit_table(columns, rows, console.width, title=job_id))
 
 
 def register(app: typer.Typer) -> None:

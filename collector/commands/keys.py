@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from collector.folders import absolute
 from evidence.bundle import SigningError, load_signing_key, new_key_pair
 
 EXIT_USAGE = 2
@@ -19,13 +20,13 @@ keys_app = typer.Typer(help="Signing keys for evidence bundles.", no_args_is_hel
 @keys_app.command("new")
 def new(
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for NAME.key (private, mode 0600) and NAME.pub.")
+        Path, typer.Option("--out", help="Output folder for NAME.key (private, mode 0600) and NAME.pub.")
     ] = DEFAULT_KEY_DIR,
     name: Annotated[str, typer.Option("--name", help="Key name, shown by `collector verify`.")] = "collector",
 ) -> None:
     """Create an Ed25519 key pair. Keep the .key private; copy the .pub to the verifiers' trusted-keys folder."""
     try:
-        private_path, public_path = new_key_pair(out, name)
+        private_path, public_path = new_key_pair(absolute(out), name)
     except SigningError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

@@ -1,7 +1,10 @@
 """``collector verify PATH...``: check bundles, folders of bundles and exported zips.
 
-Every problem is listed (code, path, message), not just the first. Exit 0 when everything
-passes, 1 when any check fails, 2 for usage errors (a path or the trusted-keys folder missing).
+PATH is one bundle, a folder of bundles or of exported zips, an output folder of ``collect``
+(its ``bundles/``) or of ``demo`` (its newest ``run-*/bundles``), or one zip. Every problem is
+listed (code, path, message), not just the first. Exit 0 when everything passes, 1 when any
+check fails or a PATH holds no bundles (one line), 2 for usage errors (a path or the
+trusted-keys folder missing).
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ from typing import Annotated, Optional
 
 import typer
 
+from collector.folders import NothingHere, BadPath, absolute, locate_bundles
 from evidence.bundle import SigningError, VerificationReport, load_trusted_keys, verify_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def verify(
-    paths: Annotated[list[Path], typer.Argument(help="Bundle folders, folders of bundles, or exported .zip files.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Bundles, folders of bundles or zips, output folders (collect, demo), or .zip files."),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
     trusted_keys: Annotated[
         Optional[Path],
@@ -37,13 +44,32 @@ def verify(
         except SigningError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(EXIT_USAGE) from None
-    reports = [verify_path(path, trusted) for path in paths]
+    reports: list[VerificationReport] = []
+    empty = False
+    for path in paths:
+        try:
+            source = locate_bundles(path, archives=True, missing="no such file or folder")
+        except BadPath as exc:  # gone since the check above
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        except NothingHere as exc:
+            empty = True
+            if as_json:
+                reports.append(verify_path(absolute(path), trusted))  # its problem: path.no_bundles
+            else:
+                typer.echo(f"error: {exc}", err=True)
+            continue
+        if source.note and not as_json:
+            typer.echo(f"note: {source.note}", err=True)
+        target = (source.bundles or source.archives)[0] if source.single else source.folder
+        reports.append(verify_path(target, trusted))
     if as_json:
         typer.echo(json.dumps({"ok": all(r.ok for r in reports), "paths": [r.as_dict() for r in reports]}, indent=2))
     else:
         for report in reports:
             _print(report)
-    raise typer.Exit(EXIT_OK if all(report.ok for report in reports) else EXIT_FAILED)
+    ok = not empty and all(report.ok for report in reports)
+    raise typer.Exit(EXIT_OK if ok else EXIT_FAILED)
 
 
 def _print(report: VerificationReport) -> None:

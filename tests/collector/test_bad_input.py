@@ -262,13 +262,13 @@ def _corrupt_job(out: Path, job_id: str = "job-0123456789ab") -> Path:
 
 def test_jobs_list_names_a_corrupt_journal() -> None:
     journal = _corrupt_job(Path("out"))
-    line = usage_error(runner.invoke(app, ["jobs", "list", "--out", "out"]))
+    line = usage_error(runner.invoke(app, ["jobs", "list", "out"]))
     assert str(journal) in line and "not a readable job journal" in line
 
 
 def test_jobs_show_names_a_corrupt_journal() -> None:
     journal = _corrupt_job(Path("out"))
-    line = usage_error(runner.invoke(app, ["jobs", "show", "job-0123456789ab", "--out", "out"]))
+    line = usage_error(runner.invoke(app, ["jobs", "show", "job-0123456789ab", "out"]))
     assert str(journal) in line
 
 
@@ -281,7 +281,7 @@ def test_jobs_list_names_a_truncated_journal(tmp_path: Path) -> None:
     db.close()
     data = good.read_bytes()
     good.write_bytes(data[: len(data) // 2])
-    line = usage_error(runner.invoke(app, ["jobs", "list", "--out", "out"]))
+    line = usage_error(runner.invoke(app, ["jobs", "list", "out"]))
     assert str(good.relative_to(tmp_path)) in line
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
-from collector.demo import _time_left, demo_pos, seller_addresses, summary_rows
+from collector.demo import demo_pos, seller_addresses, summary_rows
 from evidence.models import TransactionType
 from fixtures.site import default_scenario
 
@@ -26,12 +26,21 @@ def test_demo_knows_the_sellers_own_addresses() -> None:
     assert "support@prairiegoods.example" in seller_addresses(default_scenario())
 
 
-def test_time_left_reads_like_a_person_would_say_it() -> None:
-    now = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
-    assert _time_left(now + timedelta(hours=30, minutes=5), now) == "1d 6h"
-    assert _time_left(now + timedelta(hours=5, minutes=7), now) == "5h 07m"
-    assert _time_left(now - timedelta(minutes=1), now) == "closed"
-    assert _time_left(None, now) == "-"
+def test_time_left_reads_as_every_other_surface_says_it() -> None:
+    scenario = default_scenario()
+    now = scenario.clock.now
+
+    def row(hours: float | None) -> object:
+        deadline = (now + timedelta(hours=hours)).isoformat() if hours is not None else None
+        refund = SimpleNamespace(po="1", transaction_id="1-CCR1", amount="-$1.00", verdict="ready_to_file",
+                                 deadline=deadline)  # fmt: skip
+        (shown,) = summary_rows(SimpleNamespace(report=SimpleNamespace(refunds=[refund])), scenario)  # type: ignore[arg-type]
+        return shown.time_left
+
+    assert row(30 + 5 / 60) == "1 d 6 h 5 min left"
+    assert row(5 + 7 / 60) == "5 h 7 min left"
+    assert row(-1 / 60) == "closed 1 min ago"
+    assert row(None) == "unknown"
 
 
 def test_summary_lists_the_most_urgent_deadline_first_not_in_text_order() -> None:
@@ -47,4 +56,5 @@ def test_summary_lists_the_most_urgent_deadline_first_not_in_text_order() -> Non
     refunds = [refund("1", 22), refund("2", 20), refund("3", -24 * 30), refund("4", -1), refund("5", None)]
     result = SimpleNamespace(report=SimpleNamespace(refunds=refunds))
     rows = summary_rows(result, scenario)  # type: ignore[arg-type]
-    assert [r.po for r in rows] == ["2", "1", "4", "3", "5"]
+    # open ones first (an unknown deadline after the known ones), then closed, most recent first
+    assert [r.po for r in rows] == ["2", "1", "5", "4", "3"]

@@ -80,10 +80,10 @@ def test_assess_bad_arguments_give_one_line_and_change_nothing(bundles: Path, ar
     assert (path / "manifest.json").read_bytes() == before
 
 
-def test_assess_refuses_a_path_that_is_not_a_bundle(tmp_path: Path) -> None:
+def test_assess_says_when_a_folder_holds_no_bundles(tmp_path: Path) -> None:
     result = runner.invoke(app, ["assess", str(tmp_path), "--now", NOW])
-    assert result.exit_code == 2
-    assert "not a readable bundle" in _one_error_line(result)
+    assert result.exit_code == 1
+    assert "no bundles in" in _one_error_line(result)
 
 
 def test_deadlines_csv_lists_the_open_refund_with_a_header(bundles: Path) -> None:
@@ -132,10 +132,10 @@ def test_deadlines_bad_arguments_give_one_line(bundles: Path, args: list[str], m
     assert message in _one_error_line(result)
 
 
-def test_deadlines_refuses_a_folder_without_bundles(tmp_path: Path) -> None:
+def test_deadlines_says_when_a_folder_holds_no_bundles(tmp_path: Path) -> None:
     result = runner.invoke(app, ["deadlines", str(tmp_path)])
-    assert result.exit_code == 2
-    assert "not a bundle or a folder of bundles" in _one_error_line(result)
+    assert result.exit_code == 1
+    assert "no bundles in" in _one_error_line(result)
 
 
 def test_assess_does_not_reseal_a_tampered_bundle(bundles: Path) -> None:
@@ -154,7 +154,7 @@ def test_assess_writes_nothing_when_one_path_is_bad(bundles: Path, tmp_path: Pat
     before = (path / "manifest.json").read_bytes()
     result = runner.invoke(app, ["assess", str(path), str(tmp_path / "missing"), "--now", NOW])
     assert result.exit_code == 2
-    assert "not a readable bundle" in _one_error_line(result)
+    assert "no such folder" in _one_error_line(result)
     assert (path / "manifest.json").read_bytes() == before
 
 

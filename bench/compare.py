@@ -15,7 +15,12 @@ subprocess whose process tree is sampled for memory (RSS and PSS sums, every 100
 end: page + API requests (static files and Chromium's ``/favicon.ico`` are listed apart).
 
     .venv/bin/python bench/compare.py [--orders 16] [--latency-ms 200] [--runs naive floor1 floor4 c1 c4]
-        [--json results.json]
+        [--repeat 3] [--work DIR] [--json results.json]
+
+``--repeat N`` runs all of them N times (every other round in reverse order) and reports the
+median time of each and its highest memory peak, with each round's ratios: on a shared machine
+the load changes from minute to minute, and one round can be off by 50%. ``--work DIR`` keeps
+every run's output (bundles, job logs, the references' PNG + HTML files).
 
 ``--scale``: a generated scenario (``generate_scenario(500, seed=1)`` written to a temporary
 JSON; the mock started with it) and ``collector collect --concurrency 4`` on its first 50
@@ -35,12 +40,14 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -163,12 +170,13 @@ def collector_env(site: Site, scenario: Any, data_dir: Path, state: dict[str, An
 
 
 def run_reference(name: str, site: Site, pos: list[str], work: Path, state_file: Path, scenario_file: Path | None,
-                  timeout: float) -> dict[str, Any]:
-    pos_file = work / f"{name}.pos"
+                  timeout: float, tag: str = "") -> dict[str, Any]:
+    tag = tag or name
+    pos_file = work / f"{tag}.pos"
     pos_file.write_text("\n".join(pos) + "\n")
     script = "naive.py" if name == "naive" else "floor.py"
     args = [sys.executable, str(HERE / script), "--url", site.url, "--storage-state", str(state_file),
-            "--pos-file", str(pos_file), "--out", str(work / f"out-{name}")]
+            "--pos-file", str(pos_file), "--out", str(work / f"out-{tag}")]
     if name.startswith("floor"):
         args += ["--pages", name.removeprefix("floor")]
         if scenario_file is not None:
@@ -183,10 +191,11 @@ def run_reference(name: str, site: Site, pos: list[str], work: Path, state_file:
 
 
 def run_collector(name: str, concurrency: int, site: Site, pos: list[str], work: Path, scenario: Any,
-                  state: dict[str, Any], timeout: float) -> dict[str, Any]:
-    out = work / f"out-{name}"
-    env = collector_env(site, scenario, work / f"data-{name}", state)
-    pos_file = work / f"{name}.pos"
+                  state: dict[str, Any], timeout: float, tag: str = "") -> dict[str, Any]:
+    tag = tag or name
+    out = work / f"out-{tag}"
+    env = collector_env(site, scenario, work / f"data-{tag}", state)
+    pos_file = work / f"{tag}.pos"
     pos_file.write_text("\n".join(pos) + "\n")
     args = [sys.executable, "-m", "collector", "collect", "--out", str(out), "--concurrency", str(concurrency),
             "--progress", "plain", "--orders", str(pos_file)]
@@ -265,12 +274,12 @@ def compare_ratios(rows: dict[str, dict[str, Any]]) -> list[tuple[str, float | N
     return out
 
 
-def print_table(rows: list[dict[str, Any]]) -> None:
-    print("| run | orders | screens | wall s | job/work s | orders/min (wall) | page+API req | req/order "
+def print_table(rows: list[dict[str, Any]], repeat: bool = False) -> None:
+    print(("| round " if repeat else "") + "| run | orders | screens | wall s | job/work s | orders/min (wall) | page+API req | req/order "
           "| peak RSS sum (MiB) | peak PSS (MiB) | load 1m before/after | retries |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    print(("|---:" if repeat else "") + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for r in rows:
-        print(f"| {r['run']} | {r['orders']} | {r['screens']} | {r['wall_s']} | {r['work_s']} | {r['orders_per_min']} "
+        print((f"| {r['repeat']} " if repeat else "") + f"| {r['run']} | {r['orders']} | {r['screens']} | {r['wall_s']} | {r['work_s']} | {r['orders_per_min']} "
               f"| {r['requests']} | {r['requests_per_order']} | {r['peak_rss_mib']} | {r['peak_pss_mib']} "
               f"| {r['load_before']:.1f} / {r['load_after']:.1f} | {r['retries'] or '-'} |")
 
@@ -288,6 +297,30 @@ def print_kinds(rows: list[dict[str, Any]]) -> None:
 # ----------------------------------------------------------------------------- modes
 
 
+@contextmanager
+def _work_dir(keep: Path | None, prefix: str) -> Iterator[Path]:
+    """``keep`` (created, left in place) or a temporary folder removed at the end."""
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        yield Path(tmp)
+
+
+def summarize(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One line per run over the repeats: median times and rates, the highest memory peaks."""
+    out = dict(rows[0])
+    for key in ("wall_s", "work_s", "orders_per_min", "load_before", "load_after"):
+        out[key] = round(statistics.median(r[key] for r in rows), 1)
+    for key in ("peak_rss_mib", "peak_pss_mib"):
+        out[key] = max(r[key] for r in rows)
+    out["wall_s_all"] = [r["wall_s"] for r in rows]
+    out["retries"] = dict(sum((Counter(r["retries"]) for r in rows), Counter()))
+    out["requests_all"] = sorted({r["requests"] for r in rows})
+    return out
+
+
 def compare(ns: argparse.Namespace) -> dict[str, Any]:
     from collector.demo import demo_pos
     from evidence.models import TransactionType
@@ -299,39 +332,61 @@ def compare(ns: argparse.Namespace) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     started = datetime.now(UTC)
     try:
-        with tempfile.TemporaryDirectory(prefix="compare-bench-") as tmp:
-            work = Path(tmp)
+        with _work_dir(ns.work, "compare-bench-") as work:
             state = site.ask("state")
             state_file = work / "state.json"
             state_file.write_text(json.dumps(state))
-            for name in ns.runs:
-                if name in ("c1", "c4"):
-                    row = run_collector(name, int(name[1:]), site, pos, work, scenario, state, ns.timeout)
-                else:
-                    row = run_reference(name, site, pos, work, state_file, None, ns.timeout)
-                rows.append(row)
-                print(json.dumps({k: v for k, v in row.items() if k != "requests_by_kind"}), flush=True)
+            for rep in range(1, ns.repeat + 1):
+                # Every other round backwards, so that no run always follows the same neighbour.
+                for name in ns.runs if rep % 2 else list(reversed(ns.runs)):
+                    tag = f"{name}-r{rep}"
+                    if name in ("c1", "c4"):
+                        row = run_collector(name, int(name[1:]), site, pos, work, scenario, state, ns.timeout, tag)
+                    else:
+                        row = run_reference(name, site, pos, work, state_file, None, ns.timeout, tag)
+                    row["repeat"] = rep
+                    rows.append(row)
+                    print(json.dumps({k: v for k, v in row.items() if k != "requests_by_kind"}), flush=True)
     finally:
         site.close()
+    summary = [summarize(name, [r for r in rows if r["run"] == name]) for name in ns.runs]
+    by_run = {r["run"]: r for r in summary}
+    rounds = []
+    for rep in range(1, ns.repeat + 1):
+        one = {r["run"]: r for r in rows if r["repeat"] == rep}
+        g = lambda run: one.get(run, {}).get("wall_s")  # noqa: E731
+        rounds.append({"repeat": rep, "c4/floor4": ratio(g("c4"), g("floor4")), "c1/floor1": ratio(g("c1"), g("floor1")),
+                       "naive/c4": ratio(g("naive"), g("c4"))})
     result = {"date": started.isoformat(timespec="seconds"), "ended": datetime.now(UTC).isoformat(timespec="seconds"),
-              "machine": machine(), "latency_ms": ns.latency_ms, "orders": len(pos),
+              "machine": machine(), "latency_ms": ns.latency_ms, "orders": len(pos), "repeat": ns.repeat,
               "refunds": sum(1 for o in scenario.orders if o.po in set(pos) for t in o.transactions
                              if t.type == TransactionType.CUSTOMER_CARE_REFUND),
-              "rows": rows}
-    by_run = {r["run"]: r for r in rows}
+              "summary": summary, "rows": rows, "rounds": rounds}
     result["ratios"] = [{"what": w, "value": v, "target": t, "verdict": d} for w, v, t, d in compare_ratios(by_run)]
     print()
     print(f"{result['date']} to {result['ended']} - {result['machine']}; mock latency {ns.latency_ms} ms; "
-          f"{len(pos)} orders")
+          f"{len(pos)} orders; {ns.repeat} round(s)")
+    if ns.repeat > 1:
+        print()
+        print("Every round:")
+        print()
+        print_table(rows, repeat=True)
+        print()
+        print("| round | c4 / floor4 (wall) | c1 / floor1 (wall) | naive / c4 (wall) |")
+        print("|---:|---:|---:|---:|")
+        for x in rounds:
+            print(f"| {x['repeat']} | {x['c4/floor4']} | {x['c1/floor1']} | {x['naive/c4']} |")
+        print()
+        print("Median over the rounds (times, rates, load); highest peak (memory):")
     print()
-    print_table(rows)
+    print_table(summary)
     print()
     print("| ratio | value | target | |")
     print("|---|---:|---|---|")
     for x in result["ratios"]:
         print(f"| {x['what']} | {x['value']} | {x['target']} | {x['verdict']} |")
     print()
-    print_kinds(rows)
+    print_kinds(summary)
     return result
 
 
@@ -343,8 +398,7 @@ def scale(ns: argparse.Namespace) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     started = datetime.now(UTC)
     note = ""
-    with tempfile.TemporaryDirectory(prefix="scale-bench-") as tmp:
-        work = Path(tmp)
+    with _work_dir(ns.work, "scale-bench-") as work:
         scenario_file = write_scenario(scenario, work / "scenario.json")
         site = Site(ns.latency_ms, scenario_file)
         try:
@@ -406,6 +460,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=16)
     parser.add_argument("--latency-ms", type=int, default=200)
     parser.add_argument("--runs", nargs="+", choices=RUNS, default=list(RUNS))
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of all the runs (medians reported)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run (x10 for the big scale run)")
     parser.add_argument("--scale", action="store_true", help="the 50 vs all orders check on a generated scenario")
     parser.add_argument("--scale-orders", type=int, default=500, help="orders in the generated scenario")
@@ -413,6 +468,7 @@ def main() -> None:
     parser.add_argument("--scale-max-minutes", type=float, default=25)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--work", type=Path, help="keep every run's output (bundles, job logs, captures) here")
     ns = parser.parse_args()
     result = scale(ns) if ns.scale else compare(ns)
     if ns.json:

@@ -95,7 +95,7 @@ class CollectorSettings(BaseSettings):
     layout: LayoutChoice = "auto"
     trace: TraceMode = "off"
     max_requests_per_minute: float | None = Field(
-        default=None, gt=0, le=1_000_000, description="navigations + actions per minute, all workers together"
+        default=None, gt=0, le=1_000_000, description="page and API requests per minute the browsers may send, all workers together"
     )
     # Upper bounds: Playwright's timers are JavaScript's (at most ~24 days; beyond, they fire at once).
     navigation_timeout_s: float = Field(default=30.0, gt=0, le=86_400)

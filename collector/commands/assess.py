@@ -30,13 +30,12 @@ from evidence.bundle import (
     load_signing_key,
     read_bundle,
 )
+from evidence import formatting
 from evidence.bundle.layout import bundle_key
 from evidence.policy import (
     PolicyError,
     assess,
     default_registry,
-    format_local,
-    format_time_left,
     parse_instant,
     seller_zone,
 )
@@ -146,14 +145,11 @@ def assess_command(
             for problem in exc.problems:
                 typer.echo(f"  {problem.code}  {problem.path}  {problem.message}", err=True)
             continue
-        when = (
-            f"{format_local(result.deadline, tz)} ({format_time_left(result.deadline - at)})"
-            if result.deadline
-            else "deadline unknown"
-        )
-        typer.echo(
-            f"{result.verdict.value:<16} PO {case.po} {case.refund_transaction_id}: {when} [{chosen.id}]  ({path})"
-        )
+        # The same words as the report, the index and `deadlines` (evidence.formatting): the
+        # deadline that matters next (an open appeal after a denial), in the seller's zone.
+        shown = formatting.status(result, at, tz)
+        when = f"{shown.label} {shown.deadline} ({shown.time_left})" if shown.kind else shown.label
+        typer.echo(f"{shown.verdict:<16} PO {case.po} {case.refund_transaction_id}: {when} [{chosen.id}]  ({path})")
         for reason in result.reasons:
             typer.echo(f"  - {reason}")
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)

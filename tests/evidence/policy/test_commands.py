@@ -43,7 +43,7 @@ def test_assess_records_a_new_sealed_assessment(bundles: Path) -> None:
     before = len(read_bundle(path).assessments)
     result = runner.invoke(app, ["assess", str(path), "--now", NOW, "--actor", "reviewer@example.com"])
     assert result.exit_code == 0, result.output
-    assert "ready_to_file" in result.output and "Nov 21, 2026, 10:40 AM CST (19 h 25 min left)" in result.output
+    assert "ready to file" in result.output and "File by Nov 21, 2026, 10:40 AM CST (19 h 25 min left)" in result.output
     bundle = read_bundle(path)
     assert len(bundle.assessments) == before + 1
     latest = bundle.assessments[-1]
@@ -165,7 +165,7 @@ def test_assess_dry_run_prints_the_verdict_and_the_clock_used_and_writes_nothing
     result = runner.invoke(app, ["assess", str(path), "--now", NOW, "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Assessing as of 2026-11-20T21:15:00Z (--now); dry run: nothing is written." in result.output
-    assert "ready_to_file" in result.output
+    assert "ready to file" in result.output
     assert sorted(p.relative_to(path) for p in path.rglob("*")) == files_before
     assert len(read_bundle(path).custody) == len(bundle_before.custody)
 

@@ -24,6 +24,7 @@ import structlog
 
 log = structlog.get_logger()
 NODE_ENV = "PLAYWRIGHT_NODEJS_PATH"
+_ours: str | None = None  # the wrapper this process put in NODE_ENV (re-made if its folder went away)
 
 
 def _bundled_node() -> Path | None:
@@ -35,8 +36,12 @@ def _bundled_node() -> Path | None:
 
 def tie_drivers_to_process(data_dir: Path) -> bool:
     """Make drivers started from now on die with their starting thread; True when in force."""
-    if not sys.platform.startswith("linux") or os.environ.get(NODE_ENV):
-        return False
+    global _ours
+    current = os.environ.get(NODE_ENV)
+    if current and current == _ours and Path(current).is_file():
+        return True  # already in force (a second job in this process)
+    if not sys.platform.startswith("linux") or (current and current != _ours):
+        return False  # the user's own Node.js setting wins
     setpriv = shutil.which("setpriv")
     node = _bundled_node()
     if setpriv is None or node is None:
@@ -52,6 +57,8 @@ def tie_drivers_to_process(data_dir: Path) -> bool:
             tmp.replace(wrapper)
     except OSError as exc:  # a read-only data folder: run without the safety net
         log.warning("lifeline.unavailable", error=str(exc))
+        if current and current == _ours:  # our old wrapper is gone: let Playwright use its own Node.js
+            del os.environ[NODE_ENV]
         return False
-    os.environ[NODE_ENV] = str(wrapper)
+    os.environ[NODE_ENV] = _ours = str(wrapper)
     return True

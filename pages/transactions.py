@@ -289,6 +289,18 @@ class TransactionDrawer(DialogPanel):
         )
 
     @verb
+    def return_numbers(self) -> list[str] | None:
+        """The RMA numbers "Order details" lists under "Returns" ([] for "None"); None when the
+        drawer has no such field (then only the Returns dashboard can tell)."""
+        found = read_dl(self.order_region).get("Returns")
+        if found is None:
+            return None
+        text = found.text.strip()
+        if text.lower() in ("none", "", "—", "-"):
+            return []
+        return [part.strip().removeprefix("RMA").strip() for part in text.split(",") if part.strip()]
+
+    @verb
     def order_text(self) -> dict[str, str]:
         """Every "Order details" dl field as shown (the loose "Lines" and "Tracking" included), for the record."""
         return {k: v.text for k, v in read_dl(self.order_region).items()}

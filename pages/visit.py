@@ -79,7 +79,12 @@ class _Visit:
     # ------------------------------------------------------------------ the Returns search
 
     def returns(self) -> list[ReturnInfo]:
-        """The order's returns (each one's details read in the same pass), [] when it has none."""
+        """The order's returns (each one's details read in the same pass), [] when it has none.
+
+        The Returns search is skipped when a screen already read says the order has no return
+        (the Transactions drawer's "Returns: None"): one page and one API call saved per order."""
+        if self._returns is None and self.known_rmas() == []:
+            self._returns = []
         if self._returns is None:
             self._forget()  # the page is about to show Returns, not this visit's main screen
             with self._or_reload():
@@ -115,6 +120,10 @@ class _Visit:
     def order(self) -> Order | None:
         return None
 
+    def known_rmas(self) -> list[str] | None:
+        """The order's RMA numbers as a screen already read showed them; None when not shown."""
+        return None
+
 
 class TransactionsVisit(_Visit):
     """2024: Transactions search (``/transactions?q=PO``) > row "..." > "View details" drawer."""
@@ -127,9 +136,13 @@ class TransactionsVisit(_Visit):
         self._found: list[Transaction] = []
         self._order: Order | None = None
         self._order_read = False
+        self._rmas: list[str] | None = None
 
     def _forget(self) -> None:
         self._dashboard = None
+
+    def known_rmas(self) -> list[str] | None:
+        return self._rmas
 
     def _results(self) -> TransactionsDashboard:
         if self._dashboard is None or not self._dashboard.shows_search(self.po):
@@ -151,6 +164,7 @@ class TransactionsVisit(_Visit):
             detail = drawer.read()
             if not self._order_read:  # the drawer shows the order facts too: read them while open
                 self._order, self._order_read = drawer.read_order(), True
+                self._rmas = drawer.return_numbers()
             drawer.close()
         return detail
 
@@ -163,6 +177,7 @@ class TransactionsVisit(_Visit):
                     drawer = dashboard.open_details(self._found[0].transaction_id)
                     self.on_screen("transactions.details", self.page)
                     self._order = drawer.read_order()
+                    self._rmas = drawer.return_numbers()
                     drawer.close()
                 self._order_read = True
         return self._order

@@ -58,7 +58,7 @@ def test_one_order_on_the_2024_transactions_layout(site: MockSite, tmp_path: Pat
     expected = SESSION_CHECK + [
         ("GET", "/transactions"), ("GET", "/api/transactions"),  # the search answer, from its URL
         ("GET", f"/api/transactions/{refund}"),  # the refund's drawer: details, dispute area, order facts
-        ("GET", "/returns"), ("GET", "/api/returns"),  # the Returns search answer
+        # no Returns search: the drawer's order details say "Returns: None"
         *_inbox_walk(site), *_threads(site, po),
         ("GET", f"/disputes/{case_id}"), ("GET", f"/api/disputes/{case_id}"),
     ]
@@ -72,7 +72,7 @@ def test_one_order_on_the_2022_payments_layout(site: MockSite, tmp_path: Path) -
         ("GET", "/payments"), ("GET", "/api/payments/search"),  # Search Transactions answer, from its URL
         ("GET", f"/api/payments/orders/{po}/transactions"),  # the row's arrow: the transaction history
         ("GET", f"/api/transactions/{refund}"),  # the NET PAYABLE amount: the details dialog
-        ("GET", "/returns"), ("GET", "/api/returns"),
+        ("GET", "/returns"), ("GET", "/api/returns"),  # the 2022 screens show no order facts: Returns is asked
         *_inbox_walk(site), *_threads(site, po),
     ]
     assert _requests_of_one_order_job(site, tmp_path, "payments-2022", po) == expected
@@ -89,3 +89,17 @@ def test_one_order_on_the_returns_layout(site: MockSite, tmp_path: Path) -> None
         *_inbox_walk(site), *_threads(site, po),
     ]
     assert _requests_of_one_order_job(site, tmp_path, "returns", po) == expected
+
+
+def test_an_order_with_a_return_is_searched_on_the_returns_dashboard(site: MockSite, tmp_path: Path) -> None:
+    po = "4089262468838"  # a Customer Care return (Keep-It): the drawer lists its RMA
+    refund = f"{po}-CCR1"
+    (order,) = [o for o in site.scenario.orders if o.po == po]
+    expected = SESSION_CHECK + [
+        ("GET", "/transactions"), ("GET", "/api/transactions"),
+        ("GET", f"/api/transactions/{refund}"),
+        ("GET", "/returns"), ("GET", "/api/returns"),  # the drawer says "Returns: RMA ...": read them
+        *[("GET", f"/api/returns/{r.rma}") for r in order.returns],
+        *_inbox_walk(site), *_threads(site, po),
+    ]
+    assert _requests_of_one_order_job(site, tmp_path, "transactions-2024", po) == expected

@@ -105,3 +105,16 @@ def test_a_ship_to_with_a_second_line_and_no_country_parses() -> None:
     assert (address.line2, address.city, address.state, address.postal_code, address.country) == (
         "Apt 3", "Plano", "TX", "75024-1234", "US"
     )
+
+
+@pytest.mark.parametrize("po", ["4089262468838", "4619078251801"], ids=["with a return", "without"])
+def test_drawer_lists_the_orders_returns_so_the_returns_search_can_be_skipped(
+    signed_in_page: Any, site: MockSite, kw: dict[str, Any], po: str
+) -> None:
+    from pages.visit import TransactionsVisit
+
+    (order,) = [o for o in site.scenario.orders if o.po == po]
+    visit = TransactionsVisit(signed_in_page, po, **kw)
+    cc = next(t for t in visit.transactions() if t.type.value == "CUSTOMER_CARE_REFUND")
+    visit.refund(cc.transaction_id)
+    assert visit.known_rmas() == [r.rma for r in order.returns]

@@ -44,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -57,7 +58,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-from collect_bench import PeakSampler, machine  # noqa: E402
+from collect_bench import _children, machine  # noqa: E402
 
 RUNS = ("naive", "floor1", "floor4", "c1", "c4")
 MIB = 1024 * 1024
@@ -119,6 +120,79 @@ def count_requests(log: Iterable[list[Any]]) -> dict[str, Any]:
             "by_kind": dict(sorted(by_kind.items()))}
 
 
+# ----------------------------------------------------------------------------- memory
+
+
+def process_kind(pid: int) -> str:
+    """What a process of the tree is: python, the Playwright driver (node), or a Chromium part."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return "gone"
+    # Chromium rewrites its children's command line as one string: split on spaces too.
+    args = raw.replace("\0", " ").split()
+    exe = Path(args[0]).name if args else "?"
+    if "python" in exe:
+        return "python"
+    if exe == "node":
+        return "node (Playwright driver)"
+    kind = next((a.removeprefix("--type=") for a in args if a.startswith("--type=")), None)
+    if kind:
+        return f"chromium {kind}"
+    return "chromium browser" if "chrom" in exe else exe
+
+
+def tree_breakdown(root: int) -> tuple[int, int, dict[str, list[int]]]:
+    """(RSS sum, PSS sum, {kind: [processes, PSS bytes]}) of ``root`` and its descendants."""
+    rss = pss = 0
+    kinds: dict[str, list[int]] = {}
+    todo, seen = [root], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        p_rss = p_pss = 0
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    p_rss = int(line.split()[1]) * 1024
+                elif line.startswith("Pss:"):
+                    p_pss = int(line.split()[1]) * 1024
+        except OSError:
+            continue
+        rss, pss = rss + p_rss, pss + p_pss
+        entry = kinds.setdefault(process_kind(pid), [0, 0])
+        entry[0] += 1
+        entry[1] += p_pss
+        todo.extend(_children(pid))
+    return rss, pss, kinds
+
+
+class PeakSampler(threading.Thread):
+    """The peak RSS and PSS sums of a process tree (every 100 ms), and what held the PSS peak."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_rss = self.peak_pss = 0
+        self.at_peak: dict[str, list[int]] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            rss, pss, kinds = tree_breakdown(self.pid)
+            self.peak_rss = max(self.peak_rss, rss)
+            if pss > self.peak_pss:
+                self.peak_pss, self.at_peak = pss, kinds
+            self.done.wait(0.1)
+
+    def breakdown(self) -> dict[str, str]:
+        """{kind: "N x, M MiB"} at the PSS peak, largest first."""
+        items = sorted(self.at_peak.items(), key=lambda kv: -kv[1][1])
+        return {k: f"{n} x, {round(b / MIB)} MiB" for k, (n, b) in items}
+
+
 # ----------------------------------------------------------------------------- runs
 
 
@@ -149,7 +223,7 @@ def measure(args: list[str], env: dict[str, str], cwd: Path, site: Site, timeout
     requests = count_requests(site.ask(f"log {mark}"))
     return {"returncode": proc.returncode, "stdout": stdout, "stderr": stderr, "wall_s": round(wall, 1),
             "peak_rss_mib": round(sampler.peak_rss / MIB), "peak_pss_mib": round(sampler.peak_pss / MIB),
-            "load_before": load_before, "load_after": loadavg(), "requests": requests}
+            "pss_at_peak": sampler.breakdown(), "load_before": load_before, "load_after": loadavg(), "requests": requests}
 
 
 def collector_env(site: Site, scenario: Any, data_dir: Path, state: dict[str, Any]) -> dict[str, str]:
@@ -226,7 +300,7 @@ def _common(m: dict[str, Any], orders: int) -> dict[str, Any]:
         "requests_per_order": round(req["page_api"] / orders, 2) if orders else None,
         "requests_by_kind": req["by_kind"],
         "static": req["static"], "favicon": req["favicon"], "failed": req["failed"],
-        "peak_rss_mib": m["peak_rss_mib"], "peak_pss_mib": m["peak_pss_mib"],
+        "peak_rss_mib": m["peak_rss_mib"], "peak_pss_mib": m["peak_pss_mib"], "pss_at_peak": m["pss_at_peak"],
         "load_before": m["load_before"], "load_after": m["load_after"],
     }
 
@@ -284,6 +358,13 @@ def print_table(rows: list[dict[str, Any]], repeat: bool = False) -> None:
               f"| {r['load_before']:.1f} / {r['load_after']:.1f} | {r['retries'] or '-'} |")
 
 
+def print_breakdown(rows: list[dict[str, Any]]) -> None:
+    print("What held the PSS at its peak:")
+    print()
+    for r in rows:
+        print(f"- {r['run']} ({r['peak_pss_mib']} MiB): " + "; ".join(f"{k} {v}" for k, v in r["pss_at_peak"].items()))
+
+
 def print_kinds(rows: list[dict[str, Any]]) -> None:
     kinds = sorted({k for r in rows for k in r["requests_by_kind"]})
     print("| request kind | " + " | ".join(r["run"] for r in rows) + " |")
@@ -315,6 +396,7 @@ def summarize(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         out[key] = round(statistics.median(r[key] for r in rows), 1)
     for key in ("peak_rss_mib", "peak_pss_mib"):
         out[key] = max(r[key] for r in rows)
+    out["pss_at_peak"] = max(rows, key=lambda r: r["peak_pss_mib"])["pss_at_peak"]
     out["wall_s_all"] = [r["wall_s"] for r in rows]
     out["retries"] = dict(sum((Counter(r["retries"]) for r in rows), Counter()))
     out["requests_all"] = sorted({r["requests"] for r in rows})
@@ -386,6 +468,8 @@ def compare(ns: argparse.Namespace) -> dict[str, Any]:
     for x in result["ratios"]:
         print(f"| {x['what']} | {x['value']} | {x['target']} | {x['verdict']} |")
     print()
+    print_breakdown(summary)
+    print()
     print_kinds(summary)
     return result
 
@@ -450,6 +534,8 @@ def scale(ns: argparse.Namespace) -> dict[str, Any]:
     for k, v in ratios.items():
         target = " (target <= 1.2: " + verdict(v, 1.2) + ")" if k in ("wall_s_per_order", "job_s_per_order", "peak_pss") else ""
         print(f"{big['run']} / {small['run']} {k}: {v}{target}")
+    print()
+    print_breakdown(rows)
     print()
     print_kinds(rows)
     return result

@@ -43,6 +43,7 @@ def _hits(folder: Path, secrets: dict[str, str]) -> list[str]:
     return hits
 
 
+@pytest.mark.timeout(900)  # traced renewals are slow on a loaded 2-core machine
 def test_collect_with_traces_leaves_no_password_totp_secret_or_session_cookie(
     site: MockSite, tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -63,7 +64,7 @@ def test_collect_with_traces_leaves_no_password_totp_secret_or_session_cookie(
     good = single_refund_pos(site.scenario, 2)
     old = next(o.po for o in site.scenario.orders if "older_than_90_days" in o.tags)  # fails: a failure trace
     settings = settings_for(site, data_dir, concurrency=2, trace="on")
-    site.set_faults(Faults(expire_after_requests=30))  # sessions die mid-order: renewed sign-ins
+    site.set_faults(Faults(expire_after_requests=15))  # sessions die mid-order: renewed sign-ins
     out = tmp_path / "out"
     result = run_job(settings, JobRequest(orders=InputBatch(pos=[old, *good])), out, progress=PlainProgress(io.StringIO()))
 

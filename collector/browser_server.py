@@ -67,7 +67,11 @@ class BrowserServer:
         from playwright._impl._driver import compute_driver_executable, get_driver_env
 
         node, cli = compute_driver_executable()  # honours PLAYWRIGHT_NODEJS_PATH (collector.lifeline)
-        fd, name = tempfile.mkstemp(prefix="collector-browser-", suffix=".json")
+        # In the browser's own folder under the data folder when there is one (a killed job leaves
+        # nothing in /tmp); mode 0600 either way.
+        home = (self.launch.get("env") or {}).get("HOME")
+        folder = home if home and Path(home).is_dir() else None
+        fd, name = tempfile.mkstemp(prefix="collector-browser-", suffix=".json", dir=folder)
         with os.fdopen(fd, "w") as f:  # mode 0600: the env may carry the data folder's paths
             json.dump(_server_config(self.launch), f)
         self._config = Path(name)

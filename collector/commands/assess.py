@@ -21,7 +21,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from collector.folders import BadPath, NothingHere, locate_bundles
+from collector.commands._bundles import bundles_or_exit
 from evidence.bundle import (
     BundleError,
     BundleIntegrityError,
@@ -53,15 +53,7 @@ def _bundle_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     named: list[Path] = []
     found: list[Path] = []
     for path in paths:
-        try:
-            source = locate_bundles(path)
-        except BadPath as exc:
-            raise _usage(str(exc)) from None
-        except NothingHere as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(EXIT_FAILED) from None
-        if source.note:
-            typer.echo(f"note: {source.note}", err=True)
+        source = bundles_or_exit(path)
         (named if source.single else found).extend(source.bundles)
     return list(dict.fromkeys(named)), [p for p in dict.fromkeys(found) if p not in named]
 

@@ -20,7 +20,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from collector.folders import BadPath, NothingHere, absolute, locate_bundles
+from collector.commands._bundles import bundles_or_exit
+from collector.folders import absolute
 from collector.terminal import Column, fit_table, make_console
 from evidence import formatting
 from evidence.bundle import BundleError, read_bundle
@@ -130,15 +131,7 @@ def deadlines(
             registry.get(policy)
         except PolicyError as exc:
             raise _usage(str(exc)) from None
-    try:
-        source = locate_bundles(folder)
-    except BadPath as exc:
-        raise _usage(str(exc)) from None
-    except NothingHere as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_FAILED) from None
-    if source.note:
-        typer.echo(f"note: {source.note}", err=True)
+    source = bundles_or_exit(folder)
     cases, problems = _latest_cases(source.bundles)
 
     def policy_for(case: RefundCase) -> Policy:

@@ -16,7 +16,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from collector.folders import NothingHere, BadPath, absolute, locate_bundles
+from collector.commands._bundles import bundles_or_exit
+from collector.folders import absolute
 from evidence.bundle import (
     BundleError,
     BundleIntegrityError,
@@ -45,16 +46,7 @@ def export(
     """Export bundles as deterministic zip archives that `collector verify` checks as they are."""
     bundles: list[Path] = []
     for path in paths:
-        try:
-            source = locate_bundles(path)
-        except BadPath as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(EXIT_USAGE) from None
-        except NothingHere as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(EXIT_FAILED) from None
-        if source.note:
-            typer.echo(f"note: {source.note}", err=True)
+        source = bundles_or_exit(path)
         bundles.extend(source.bundles)
     out = absolute(out)
     try:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from collector.folders import BadPath, NothingHere, locate_bundles
+from collector.commands._bundles import bundles_or_exit
 from evidence.bundle import BundleError, write_index
 from evidence.bundle.index import bundle_folders
 
@@ -25,16 +25,7 @@ def index(
     ],
 ) -> None:
     """Write index.html: every bundle with verdict, deadline and time left, linking its report."""
-    try:
-        source = locate_bundles(folder)
-    except BadPath as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
-    except NothingHere as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_FAILED) from None
-    if source.note:
-        typer.echo(f"note: {source.note}", err=True)
+    source = bundles_or_exit(folder)
     try:
         path = write_index(source.folder)
     except BundleError as exc:

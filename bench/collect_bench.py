@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,6 +59,35 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def process_memory(pid: int) -> tuple[int, int] | None:
+    """(RSS, PSS) of one process in bytes, from /proc/<pid>/smaps_rollup; None when it is gone."""
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1]) * 1024
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return rss, pss
+
+
+def process_tree(root: int) -> Iterator[tuple[int, int, int]]:
+    """(pid, RSS, PSS) of ``root`` and every live descendant."""
+    todo, seen = [root], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        memory = process_memory(pid)
+        if memory is None:
+            continue
+        yield pid, *memory
+        todo.extend(_children(pid))
+
+
 def tree_memory_bytes(root: int) -> tuple[int, int]:
     """(RSS, PSS) of ``root`` and all its descendants, in bytes.
 
@@ -66,21 +96,8 @@ def tree_memory_bytes(root: int) -> tuple[int, int]:
     the sum is what the tree really holds. Both are reported.
     """
     rss = pss = 0
-    todo, seen = [root], set()
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss += int(line.split()[1]) * 1024
-                elif line.startswith("Pss:"):
-                    pss += int(line.split()[1]) * 1024
-        except OSError:
-            continue
-        todo.extend(_children(pid))
+    for _, p_rss, p_pss in process_tree(root):
+        rss, pss = rss + p_rss, pss + p_pss
     return rss, pss
 
 

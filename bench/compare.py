@@ -58,7 +58,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-from collect_bench import _children, machine  # noqa: E402
+from collect_bench import machine, process_tree  # noqa: E402
 
 RUNS = ("naive", "floor1", "floor4", "c1", "c4")
 MIB = 1024 * 1024
@@ -146,26 +146,11 @@ def tree_breakdown(root: int) -> tuple[int, int, dict[str, list[int]]]:
     """(RSS sum, PSS sum, {kind: [processes, PSS bytes]}) of ``root`` and its descendants."""
     rss = pss = 0
     kinds: dict[str, list[int]] = {}
-    todo, seen = [root], set()
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        p_rss = p_pss = 0
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    p_rss = int(line.split()[1]) * 1024
-                elif line.startswith("Pss:"):
-                    p_pss = int(line.split()[1]) * 1024
-        except OSError:
-            continue
+    for pid, p_rss, p_pss in process_tree(root):
         rss, pss = rss + p_rss, pss + p_pss
         entry = kinds.setdefault(process_kind(pid), [0, 0])
         entry[0] += 1
         entry[1] += p_pss
-        todo.extend(_children(pid))
     return rss, pss, kinds
 
 

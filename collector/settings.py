@@ -119,6 +119,20 @@ class CollectorSettings(BaseSettings):
     seller_timezone: str = Field(default="America/Chicago", description="IANA zone the seller's screens show")
     policy_id: str | None = None
     operator: str = Field(default_factory=_default_operator)
+    # alerts (collector/alerts): e-mail through SMTP and/or a JSON webhook; nothing set, no alerts
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="starttls (port 587), ssl (port 465), none (a local relay only)"
+    )
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    alert_email_from: str | None = None
+    alert_email_to: list[str] = Field(default_factory=list)
+    alert_webhook_url: SecretStr | None = Field(default=None, description="JSON POST; Slack-compatible 'text' field")
+    alert_hours: list[float] = Field(
+        default_factory=lambda: [12.0, 4.0], description="warn when a deadline is this many hours away (each once)"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -216,7 +230,7 @@ class CollectorSettings(BaseSettings):
     def redacted(self) -> dict[str, Any]:
         """The settings as loggable data: every secret replaced by a marker."""
         data = self.model_dump(mode="json")
-        for key in ("email", "password", "totp_secret", "imap_password"):
+        for key in ("email", "password", "totp_secret", "imap_password", "smtp_password", "alert_webhook_url"):
             if data.get(key) is not None:
                 data[key] = "**********"
         return data

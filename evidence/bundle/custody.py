@@ -40,6 +40,8 @@ class CustodyEvent(StrEnum):
     ASSESSED = "assessed"
     REVIEWED = "reviewed"
     EXPORTED = "exported"
+    EVIDENCE_ADDED = "evidence_added"  # a reviewer attached a file (re-sealed)
+    FILED = "filed"  # the dispute was submitted; details name the case_id (no re-seal)
 
 
 class CustodyEntry(Model):

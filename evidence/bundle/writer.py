@@ -40,7 +40,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from evidence.bundle import custody, serialize
-from evidence.bundle.custody import CustodyEvent
+from evidence.bundle.custody import CustodyEntry, CustodyEvent
 from evidence.bundle.errors import BundleError, BundleIntegrityError, BundleNotFound, UnsafePathError
 from evidence.bundle.layout import (
     CASE,
@@ -67,6 +67,7 @@ from evidence.bundle.manifest import (
     utc_now,
 )
 from evidence.bundle.reader import Bundle, read_bundle, read_files
+from evidence.bundle.review_state import CASE_ID_DETAIL, EVIDENCE_DIGEST_DETAIL, evidence_digest
 from evidence.bundle.seal import Sealed, report_bytes, seal
 from evidence.bundle.signing import SigningKey
 from evidence.bundle.verify import verify_bundle
@@ -278,10 +279,25 @@ def record_review(
     with _locked(Path(bundle_path)):
         bundle = _intact(Path(bundle_path))
         rel = review_path(len(bundle.reviews) + 1)
-        details = {"file": rel, "outcome": decision.outcome.value}
+        details = {"file": rel, "outcome": decision.outcome.value, EVIDENCE_DIGEST_DETAIL: evidence_digest(bundle.manifest)}
         return _reseal(
             bundle, rel, serialize.dumps(decision), CustodyEvent.REVIEWED, decision.reviewer, clock, signing_key,
             details, assessments=bundle.assessments, reviews=[*bundle.reviews, decision],
+        )  # fmt: skip
+
+
+def record_filed(bundle_path: Path, case_id: str, actor: str, clock: Clock = utc_now) -> CustodyEntry:
+    """Record that the dispute was submitted ("filed", with its ``case_id``); no re-seal.
+
+    Filing changes nothing in the evidence, so the entry names the current manifest digest.
+    """
+    if not case_id.strip():
+        raise ValueError("a filed entry needs the case ID from the confirmation")
+    with _locked(Path(bundle_path)):
+        bundle = _intact(Path(bundle_path))
+        return custody.append(
+            bundle.path, CustodyEvent.FILED, actor=actor, at=clock(), manifest_sha256=bundle.manifest_sha256,
+            details={CASE_ID_DETAIL: case_id.strip()},
         )  # fmt: skip
 
 

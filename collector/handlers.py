@@ -55,7 +55,7 @@ T = TypeVar("T")
 INBOX_INDEX_TTL_S = 300.0
 RATE_LIMIT_DEFAULT_HOLD_S = 5.0  # a 429 without Retry-After
 STEP_COST = {
-    "open": 1,  # "auto" layout: open the Transactions dashboard to see whether the site has it (once per job)
+    "open": 2,  # "auto" layout: the first order's Transactions search answer, which tells the layout (once per job)
     "transactions": 2,  # the search answer opened from its URL: the page and its API call
     "refund": 1,  # a drawer or dialog on the open search answer: its details API call
     "order": 0,  # read from a refund's drawer already open: nothing more
@@ -307,14 +307,17 @@ class Handler:
         return outcome
 
     def _visit(self, po: str, recorder: ScreenRecorder) -> Any:
-        """The order's visit on the job's layout ("auto" costs one navigation, once per job)."""
-        from pages.visit import detect_layout, visit_for
+        """The order's visit on the job's layout. With "auto", the first order's own search answer
+        tells the layout (no navigation of its own); the other workers wait for it and reuse it."""
+        from pages.visit import detect_visit, visit_for
 
         layout = self.shared.layout or self.layout
         if layout == "auto":
             with self.shared.lock:
                 if self.shared.layout is None:
-                    self.shared.layout = self._step("open", lambda: detect_layout(self.page, **self._kw())).value  # type: ignore[arg-type]
+                    visit = self._step("open", lambda: detect_visit(self.page, po, on_screen=recorder, **self._kw()))
+                    self.shared.layout = visit.layout.value
+                    return visit
             layout = self.shared.layout
         return visit_for(self.page, layout, po, on_screen=recorder, **self._kw())  # type: ignore[arg-type]
 

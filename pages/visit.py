@@ -32,7 +32,7 @@ from pages.payments import PaymentsPage, SearchTransactionsTab, TransactionHisto
 from pages.returns import ReturnsDashboard
 from pages.transactions import TransactionsDashboard
 
-__all__ = ["OrderVisit", "PaymentsVisit", "ReturnsVisit", "TransactionsVisit", "detect_layout", "visit_for"]
+__all__ = ["OrderVisit", "PaymentsVisit", "ReturnsVisit", "TransactionsVisit", "detect_layout", "detect_visit", "visit_for"]
 
 OnScreen = Callable[[str, Page], None]
 
@@ -137,16 +137,21 @@ class TransactionsVisit(_Visit):
         self._order: Order | None = None
         self._order_read = False
         self._rmas: list[str] | None = None
+        self._opened: TransactionsDashboard | None = None  # opened by detect_visit, not yet read
 
     def _forget(self) -> None:
-        self._dashboard = None
+        self._dashboard = self._opened = None
 
     def known_rmas(self) -> list[str] | None:
         return self._rmas
 
     def _results(self) -> TransactionsDashboard:
         if self._dashboard is None or not self._dashboard.shows_search(self.po):
-            dashboard = TransactionsDashboard.open_search(self.page, self.po, **self._kw())
+            opened, self._opened = self._opened, None
+            if opened is not None and opened.shows_search(self.po):
+                dashboard = opened  # detect_visit's load of this very answer: nothing visited since
+            else:
+                dashboard = TransactionsDashboard.open_search(self.page, self.po, **self._kw())
             self._found = dashboard.found(self.po)
             self._dashboard = dashboard
             self.on_screen("transactions.search-results", self.page)
@@ -290,6 +295,29 @@ def detect_layout(page: Page, *, tz: str | ZoneInfo = DEFAULT_TZ, timeout: float
     except (ScreenNotReached, ElementMissing):
         PaymentsPage.open(page, tz=tz, timeout=timeout)
         return Layout.PAYMENTS_2022
+
+
+def detect_visit(
+    page: Page,
+    po: str,
+    *,
+    tz: str | ZoneInfo = DEFAULT_TZ,
+    timeout: float = DEFAULT_TIMEOUT_MS,
+    on_screen: OnScreen | None = None,
+) -> OrderVisit:
+    """The first order's visit on the layout the site has, found with the order's own first page.
+
+    The 2024 Transactions search answer for ``po`` is opened straight away: when the site has the
+    dashboard, that load both detects the layout and is the visit's first screen (read when the
+    visit asks for it, so "not found" is the order's answer, not the detection's); when it has
+    not, the 2022 Payments visit is returned. One navigation per job less than ``detect_layout``
+    followed by a visit. The returned visit's ``layout`` is the detected one."""
+    visit = TransactionsVisit(page, po, tz=tz, timeout=timeout, on_screen=on_screen)
+    try:
+        visit._opened = TransactionsDashboard.open_search(page, po, tz=tz, timeout=timeout)
+    except (ScreenNotReached, ElementMissing):
+        return PaymentsVisit(page, po, tz=tz, timeout=timeout, on_screen=on_screen)
+    return visit
 
 
 def visit_for(

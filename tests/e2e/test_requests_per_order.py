@@ -51,7 +51,9 @@ def _requests_of_one_order_job(site: MockSite, tmp_path: Path, layout: str, po: 
     return [(r.method, r.path) for r in site.request_log[before:] if r.outcome != "static" and r.path != "/favicon.ico"]
 
 
-def test_one_order_on_the_2024_transactions_layout(site: MockSite, tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["transactions-2024", "auto"])
+def test_one_order_on_the_2024_transactions_layout(site: MockSite, tmp_path: Path, layout: str) -> None:
+    """"auto" costs nothing more: the first search answer is the layout detection."""
     po = "4619078251801"  # already disputed: its case page is part of the evidence
     case_id = next(d.case_id for d in site.scenario.disputes if d.po == po)
     refund = next(t.transaction_id for o in site.scenario.orders if o.po == po for t in o.transactions if t.type.value == "CUSTOMER_CARE_REFUND")
@@ -62,7 +64,7 @@ def test_one_order_on_the_2024_transactions_layout(site: MockSite, tmp_path: Pat
         *_inbox_walk(site), *_threads(site, po),
         ("GET", f"/disputes/{case_id}"), ("GET", f"/api/disputes/{case_id}"),
     ]
-    assert _requests_of_one_order_job(site, tmp_path, "transactions-2024", po) == expected
+    assert _requests_of_one_order_job(site, tmp_path, layout, po) == expected
 
 
 def test_one_order_on_the_2022_payments_layout(site: MockSite, tmp_path: Path) -> None:

@@ -432,6 +432,34 @@ class ReviewDecision(Model):
     decided_at: UtcDatetime
     outcome: ReviewOutcome
     note: str = ""
+    # An approval's filing choices (the review app; absent in decisions made before it).
+    reason_option: str | None = Field(default=None, description="the dispute form's reason, one of its four")
+    text: str | None = Field(default=None, description="the approved description text, as it will be filed")
+    attachments: list[str] = Field(default_factory=list, description="bundle paths to attach, in order")
+
+
+class EvidenceKind(StrEnum):
+    """What a file a reviewer adds to a bundle is (the policy reads ``carrier_claim``)."""
+
+    CARRIER_CLAIM = "carrier_claim"
+    CALL_NOTE = "call_note"
+    PHOTO = "photo"
+    OTHER = "other"
+
+
+class AddedEvidence(Model):
+    """A file a reviewer attached after collection (``added/``), with who, when and what it is."""
+
+    path: str  # inside the bundle, under added/
+    kind: EvidenceKind
+    label: str
+    filename: str  # as uploaded
+    media_type: str
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    added_by: str
+    added_at: UtcDatetime
+    note: str = ""
 
 
 # --------------------------------------------------------------------------- the case
@@ -453,3 +481,6 @@ class RefundCase(Model):
     captures: list[Capture] = Field(default_factory=list)
     source_urls: list[str] = Field(default_factory=list)
     assessment: Assessment | None = None
+    # Files added in review: stored in data/added/*.json beside case.json (never inside it), laid
+    # over the case when a bundle is read, so the policy sees them.
+    added_evidence: list[AddedEvidence] = Field(default_factory=list, exclude=True)

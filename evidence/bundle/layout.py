@@ -13,6 +13,8 @@
         data/reviews/review-0001.json ...                       every review decision
         captures/                screenshots (PNG), HTML snapshots, optional Playwright trace zip
         emails/                  original messages, byte for byte (.eml)
+        added/0001-<file> ...    files a reviewer attached later (a carrier claim, a call note)
+        data/added/added-0001.json ...                          what each added file is, who, when
 
 The four top-level files ``manifest.json``, ``manifest.sha256``, ``manifest.sig`` and
 ``custody.jsonl`` are the only files a manifest does not list; anything else not listed is an
@@ -36,6 +38,8 @@ ASSESSMENTS_DIR = "data/assessments"
 REVIEWS_DIR = "data/reviews"
 CAPTURES_DIR = "captures"
 EMAILS_DIR = "emails"
+ADDED_DIR = "added"
+ADDED_RECORDS_DIR = "data/added"
 
 UNSEALED = frozenset({MANIFEST, DIGEST, SIGNATURE, CUSTODY})
 ARTIFACT_DIRS = (CAPTURES_DIR, EMAILS_DIR)
@@ -95,6 +99,18 @@ def assessment_path(number: int) -> str:
 
 def review_path(number: int) -> str:
     return f"{REVIEWS_DIR}/review-{number:04d}.json"
+
+
+def added_path(number: int, filename: str) -> str:
+    """``added/0001-carrier-claim.pdf``: the number keeps two uploads of one name apart."""
+    stem, dot, suffix = filename.rpartition(".")
+    if not dot or not stem:
+        return f"{ADDED_DIR}/{number:04d}-{safe_component(filename)}"
+    return f"{ADDED_DIR}/{number:04d}-{safe_component(stem)}.{safe_component(suffix).lower()}"
+
+
+def added_record_path(number: int) -> str:
+    return f"{ADDED_RECORDS_DIR}/added-{number:04d}.json"
 
 
 def check_relative_path(path: str) -> str:

@@ -15,6 +15,7 @@ from evidence.bundle import custody, serialize
 from evidence.bundle.custody import CustodyEntry
 from evidence.bundle.errors import BundleFormatError, BundleNotFound
 from evidence.bundle.layout import (
+    ADDED_RECORDS_DIR,
     ASSESSMENTS_DIR,
     CASE,
     CUSTODY,
@@ -28,7 +29,7 @@ from evidence.bundle.manifest import Manifest, parse_manifest
 from evidence.bundle.seal import load_model
 from evidence.bundle.sources import read_regular_file
 from evidence.hashing import sha256_bytes
-from evidence.models import Assessment, RefundCase, ReviewDecision
+from evidence.models import AddedEvidence, Assessment, RefundCase, ReviewDecision
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,14 @@ def read_bundle(path: Path) -> Bundle:
     ]
     log = path / CUSTODY
     entries = custody.parse_log(_read(path, CUSTODY)) if log.exists() else []
+    added = [
+        load_model(AddedEvidence, _read(path, rel), rel)
+        for rel in sorted(listed)
+        if rel.startswith(ADDED_RECORDS_DIR + "/")
+    ]
     current = case.model_copy(update={"assessment": assessments[-1]}) if assessments else case
+    if added:
+        current = current.model_copy(update={"added_evidence": added})
     return Bundle(
         path=path,
         manifest=manifest,

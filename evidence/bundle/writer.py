@@ -35,7 +35,7 @@ import secrets
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from filelock import FileLock
 
@@ -52,7 +52,11 @@ from evidence.bundle.layout import (
     assessment_path,
     bundle_key,
     bundle_name,
+    added_path,
+    added_record_path,
     check_artifact_path,
+    check_relative_path,
+    media_type_for,
     parse_version,
     review_path,
 )
@@ -71,7 +75,8 @@ from evidence.bundle.review_state import CASE_ID_DETAIL, EVIDENCE_DIGEST_DETAIL,
 from evidence.bundle.seal import Sealed, report_bytes, seal
 from evidence.bundle.signing import SigningKey
 from evidence.bundle.verify import verify_bundle
-from evidence.models import Assessment, RefundCase, ReviewDecision
+from evidence.hashing import sha256_bytes
+from evidence.models import AddedEvidence, Assessment, EvidenceKind, RefundCase, ReviewDecision
 
 MAX_VERSION_ATTEMPTS = 20
 
@@ -238,9 +243,10 @@ def _fsync_dir(folder: Path) -> None:
 
 
 # --------------------------------------------------------------------------- re-sealing
-# Changing a sealed bundle the only ways allowed: a new assessment, a review decision.
+# Changing a sealed bundle the only ways allowed: a new assessment, a review decision, a file a
+# reviewer adds (``add_evidence``).
 #
-# Both add a new file (earlier assessments and reviews stay), re-render ``report.html``, re-seal
+# Each adds new files (earlier assessments and reviews stay), re-render ``report.html``, re-seal
 # the manifest (new digest), re-sign it when a key is given (otherwise an existing signature is
 # removed, since it no longer matches) and append a custody entry with the old and new digests.
 #
@@ -264,7 +270,7 @@ def append_assessment(
         rel = assessment_path(len(bundle.assessments) + 1)
         details = {"file": rel, "policy_id": assessment.policy_id, "verdict": assessment.verdict.value}
         return _reseal(
-            bundle, rel, serialize.dumps(assessment), CustodyEvent.ASSESSED, actor, clock, signing_key, details,
+            bundle, {rel: serialize.dumps(assessment)}, CustodyEvent.ASSESSED, actor, clock, signing_key, details,
             assessments=[*bundle.assessments, assessment], reviews=bundle.reviews,
         )  # fmt: skip
 
@@ -279,11 +285,55 @@ def record_review(
     with _locked(Path(bundle_path)):
         bundle = _intact(Path(bundle_path))
         rel = review_path(len(bundle.reviews) + 1)
-        details = {"file": rel, "outcome": decision.outcome.value, EVIDENCE_DIGEST_DETAIL: evidence_digest(bundle.manifest)}
+        details = {"file": rel, "outcome": decision.outcome.value}
+        details[EVIDENCE_DIGEST_DETAIL] = evidence_digest(bundle.manifest)
         return _reseal(
-            bundle, rel, serialize.dumps(decision), CustodyEvent.REVIEWED, decision.reviewer, clock, signing_key,
+            bundle, {rel: serialize.dumps(decision)}, CustodyEvent.REVIEWED, decision.reviewer, clock, signing_key,
             details, assessments=bundle.assessments, reviews=[*bundle.reviews, decision],
         )  # fmt: skip
+
+
+MAX_ADDED_BYTES = 25 * 1024 * 1024
+
+
+def add_evidence(
+    bundle_path: Path,
+    data: bytes,
+    filename: str,
+    kind: EvidenceKind,
+    actor: str,
+    *,
+    label: str = "",
+    note: str = "",
+    clock: Clock = utc_now,
+    signing_key: SigningKey | None = None,
+) -> tuple[BundleRef, AddedEvidence]:
+    """Attach a reviewer's file: ``added/NNNN-<name>`` plus its record, re-sealed, "evidence_added".
+
+    The record (``data/added/added-NNNN.json``) says what the file is (``kind``), who added it and
+    when; reading the bundle lays the records over the case (``case.added_evidence``) so the policy
+    sees them. Re-assess afterwards (``evidence.review.add_evidence_and_reassess`` does both).
+    """
+    if not data:
+        raise ValueError("the file is empty")
+    if len(data) > MAX_ADDED_BYTES:
+        raise ValueError(f"the file is larger than {MAX_ADDED_BYTES // (1024 * 1024)} MB")
+    name = PurePosixPath(filename.replace("\\", "/")).name.strip() or "file"
+    with _locked(Path(bundle_path)):
+        bundle = _intact(Path(bundle_path))
+        number = len(bundle.case.added_evidence) + 1
+        rel = check_relative_path(added_path(number, name))
+        at = clock()
+        record = AddedEvidence(
+            path=rel, kind=kind, label=label.strip() or name, filename=name, media_type=media_type_for(rel),
+            size=len(data), sha256=sha256_bytes(data), added_by=actor, added_at=at, note=note.strip(),
+        )  # fmt: skip
+        details = {"file": rel, "kind": kind.value, "sha256": record.sha256, "record": added_record_path(number)}
+        ref = _reseal(
+            bundle, {rel: data, added_record_path(number): serialize.dumps(record)}, CustodyEvent.EVIDENCE_ADDED,
+            actor, lambda: at, signing_key, details, assessments=bundle.assessments, reviews=bundle.reviews,
+        )  # fmt: skip
+        return ref, record
 
 
 def record_filed(bundle_path: Path, case_id: str, actor: str, clock: Clock = utc_now) -> CustodyEntry:
@@ -329,8 +379,7 @@ def _intact(path: Path) -> Bundle:
 
 def _reseal(
     bundle: Bundle,
-    rel: str,
-    data: bytes,
+    new_files: Mapping[str, bytes],
     event: CustodyEvent,
     actor: str,
     clock: Clock,
@@ -342,11 +391,12 @@ def _reseal(
 ) -> BundleRef:
     at = clock()
     files = read_files(bundle.path, bundle.manifest)
-    files[rel] = data
+    files.update(new_files)
     content = {path: body for path, body in files.items() if path != REPORT}
     files[REPORT] = report_bytes(bundle.name, bundle.case, content, at, assessments=assessments, reviews=reviews)
     sealed = seal(files, bundle.manifest, at, key)
-    replace_file(bundle.path / rel, data)
+    for rel, data in new_files.items():
+        replace_file(bundle.path / rel, data)
     replace_file(bundle.path / REPORT, files[REPORT])
     replace_file(bundle.path / MANIFEST, sealed.manifest_bytes)
     replace_file(bundle.path / DIGEST, sealed.digest_bytes)

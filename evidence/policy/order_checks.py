@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from evidence.models import EvidenceRef, Finding, Role, Shipment, TransactionType
+from evidence.models import EvidenceKind, EvidenceRef, Finding, Role, Shipment, TransactionType
 from evidence.policy.checks import FAIL, OFFER_WORDS, PASS, UNKNOWN, Facts, Titles, _field, _finding, _message
 from evidence.policy.deadlines import return_window_end
 
@@ -59,7 +59,7 @@ def check_lost_order(facts: Facts) -> list[Finding]:
     findings.append(_customer_contacted(facts))
     if not after_delivery:
         findings.append(_resolution_offered(facts))
-        claim = _carrier_claim(shipments, order is not None)
+        claim = _carrier_claim(facts, shipments, order is not None)
         if claim is not None:
             findings.append(claim)
     return findings
@@ -189,12 +189,19 @@ def _resolution_offered(facts: Facts) -> Finding:
     )
 
 
-def _carrier_claim(shipments: list[Shipment], have_order: bool) -> Finding | None:
+def _carrier_claim(facts: Facts, shipments: list[Shipment], have_order: bool) -> Finding | None:
     title = Titles(
         "Carrier claim filed (insured shipment)",
         "No carrier claim filed (insured shipment)",
         "Carrier claim not shown",
     )
+    claims = [a for a in facts.case.added_evidence if a.kind is EvidenceKind.CARRIER_CLAIM]
+    if claims:  # a reviewer attached the claim (evidence.review.add_evidence_and_reassess)
+        shown = ", ".join(f"{a.label} (added by {a.added_by} {facts.local(a.added_at)})" for a in claims)
+        return _finding(
+            "lost_order.carrier_claim", title, PASS, f"Carrier claim attached: {shown}.",
+            [EvidenceRef(kind="file", ref=a.path, label=a.label) for a in claims],
+        )  # fmt: skip
     if not have_order or not shipments:
         return _finding(
             "lost_order.carrier_claim",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Unpack
 
 from playwright.sync_api import Page
 
-from evidence.models import CaseMessage, DisputeCase
+from evidence.models import CaseMessage, CaseStatus, DisputeCase, Money
 from pages.base import Options, Screen, SearchScreen, verb
 from pages.errors import ElementMissing, OrderNotFound
 from pages.parsing import (
@@ -19,10 +21,20 @@ from pages.parsing import (
 )
 from pages.widgets import Pagination, TableRow, read_dl, read_table
 
-__all__ = ["COLUMNS", "CasePage", "DisputesDashboard"]
+__all__ = ["COLUMNS", "CaseEvent", "CasePage", "DisputesDashboard"]
 
 COLUMNS = ("Case ID", "PO #", "Type", "Submitted", "Status", "Decision date", "Amount reimbursed")
 _CASE_FIELDS = ("PO #", "Type", "Submitted", "Status")
+HISTORY_COLUMNS = ("Time", "Status", "Amount reimbursed")
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """One row of a case page's "History": the case entered ``status`` at ``at``."""
+
+    at: datetime
+    status: CaseStatus
+    amount_reimbursed: Money | None = None
 
 # Reads each message article in one pass: heading (author), time element, body text.
 _MESSAGES_JS = """
@@ -115,6 +127,7 @@ class CasePage(Screen):
         super().__init__(page, **kwargs)
         self.case_id = case_id
         self.messages = page.get_by_role("region", name="Messages")
+        self.history = page.get_by_role("region", name="History").get_by_role("table", name="History", exact=True)
 
     @classmethod
     def open_case(cls, page: Page, case_id: str, **kwargs: Unpack[Options]) -> CasePage:
@@ -153,3 +166,22 @@ class CasePage(Screen):
             amount_reimbursed=parse_optional_money(amount.text if amount else None, what="the amount reimbursed"),
             messages=messages,
         )
+
+    @verb
+    def read_history(self) -> list[CaseEvent]:
+        """The "History" table, oldest first ([] for a case the site shows without one)."""
+        if not self.history.count():  # wait_until_ready has seen the page load: the region is there or not
+            return []
+        table = read_table(self.history, caption="History", screen=self.name, url=self.page.url,
+                           required=HISTORY_COLUMNS)
+        events = []
+        for row in table.rows:
+            stamp = next((t for t in row["Time"].times if t), None)
+            at = (parse_iso(stamp, what="the history time") if stamp
+                  else parse_when(row.text("Time"), self.tz, what="the history time"))
+            events.append(CaseEvent(
+                at=at,
+                status=parse_case_status(row.text("Status")),
+                amount_reimbursed=parse_optional_money(row.text("Amount reimbursed"), what="the amount reimbursed"),
+            ))
+        return events

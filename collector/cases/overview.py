@@ -1,0 +1,46 @@
+"""An output folder's refunds as ``collector status``, the alerts and the calendar see them: the
+newest bundles plus the case store, turned into ``RefundRow``s as of ``now``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from collector.cases import open_store, store_path
+from collector.cases.bundles import load_bundles
+from collector.cases.status import RefundRow, refund_rows
+from collector.folders import BUNDLES_DIR
+from evidence.bundle.reader import Bundle
+from evidence.policy import Policy, default_registry
+
+__all__ = ["Overview", "load_overview"]
+
+
+@dataclass
+class Overview:
+    out: Path
+    rows: list[RefundRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # bundles that could not be read
+    zone: str = "UTC"  # the sellers' zone when every bundle agrees (else UTC)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def load_overview(out: Path, now: datetime, *, policy_id: str | None = None, zone: str | None = None) -> Overview:
+    bundles = load_bundles(out / BUNDLES_DIR)
+    registry = default_registry()
+
+    def policy_for(bundle: Bundle) -> Policy:
+        return registry.select(policy_id=policy_id, issued_at=bundle.case.refund.issued_at,
+                               timezone=bundle.case.seller.timezone)
+
+    cases = []
+    if store_path(out).is_file():
+        with open_store(out) as store:
+            cases = store.cases()
+    zones = {b.case.seller.timezone for b in bundles.bundles.values()}
+    shown = zones.pop() if len(zones) == 1 else (zone or "UTC")
+    return Overview(out, refund_rows(bundles, cases, now, policy_for), bundles.problems, shown)

@@ -63,6 +63,7 @@ class JobRequest:
     scan_since: str | None = None
     resume: str | None = None
     recapture: bool = False  # capture refunds again even when this folder already has their bundle
+    job_id: str | None = None  # a fixed id instead of one from the inputs (collector watch: one job, every cycle)
 
 
 @dataclass
@@ -184,7 +185,7 @@ def run_job(
     else:
         if not request.orders.pos and not request.scan_since:
             raise ConfigError("nothing to collect: give --po, --orders, --recon or --scan-since")
-        job_id = job_id_for(request, settings)
+        job_id = request.job_id or job_id_for(request, settings)
         job_dir = job_dir_for(out, job_id)
     made += [] if job_dir.exists() else [job_dir]
     job_dir.mkdir(parents=True, exist_ok=True)

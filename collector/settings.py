@@ -94,6 +94,7 @@ class CollectorSettings(BaseSettings):
     concurrency: int = Field(default=2, ge=1, le=16)
     layout: LayoutChoice = "auto"
     trace: TraceMode = "off"
+    archive: bool = Field(default=True, description="a scrubbed web archive (WACZ) of the screens in every bundle (collector/archive.py)")
     max_requests_per_minute: float | None = Field(
         default=None, gt=0, le=1_000_000, description="page and API requests per minute the browsers may send, all workers together"
     )
@@ -119,6 +120,9 @@ class CollectorSettings(BaseSettings):
     seller_timezone: str = Field(default="America/Chicago", description="IANA zone the seller's screens show")
     policy_id: str | None = None
     operator: str = Field(default_factory=_default_operator)
+    signing_key: Path | None = Field(
+        default=None, description="Ed25519 private key (collector keys new): collect, demo and review sign bundles with it"
+    )
     # alerts (collector/alerts): e-mail through SMTP and/or a JSON webhook; nothing set, no alerts
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65_535)

@@ -38,10 +38,15 @@ CUSTODY_KEY = "scrubbed"
 
 
 @dataclass(frozen=True)
-class ScrubbedTrace(StagedFile):
-    """A trace for the bundle, already scrubbed; ``masked`` is the report's summary (no values)."""
+class ScrubbedFile(StagedFile):
+    """A file for the bundle, already scrubbed; ``masked`` is the report's summary (no values)."""
 
     masked: str = field(default="")
+
+
+@dataclass(frozen=True)
+class ScrubbedTrace(ScrubbedFile):
+    """A scrubbed trace (``captures/trace.zip``)."""
 
 
 def trace_secrets(settings: CollectorSettings, storage_state: Path | None) -> list[str]:
@@ -87,7 +92,7 @@ def bundle_trace(path: Path, report: ScrubReport) -> ScrubbedTrace:
 
 def custody_details(files: Iterable[StagedFile]) -> dict[str, str]:
     """The ``captured`` custody entry's note on scrubbed files: ``{"scrubbed": "<path>: <kinds=counts>"}``."""
-    notes = [f"{f.path}: {f.masked}" for f in files if isinstance(f, ScrubbedTrace)]
+    notes = [f"{f.path}: {f.masked}" for f in files if isinstance(f, ScrubbedFile)]  # traces, web archives
     return {CUSTODY_KEY: "; ".join(notes)} if notes else {}
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from collector.archive import TrafficRecorder, build_archive
 from collector.claims import RefundRegistry
 from collector.errors import SessionLost
 from collector.handlers import Handler, SharedCache, StagedFile
@@ -177,6 +178,9 @@ class Worker(threading.Thread):
         while True:
             context, generation = self._context_for(browser)
             page = context.pages[0] if context.pages else context.new_page()
+            # Web archive: the answers behind each kept screen, read when the screen is kept
+            # (``on_bytes`` is the recorder's per-screen hook; collector/archive.py).
+            traffic = TrafficRecorder(page) if job.settings.archive else None
             handler = Handler(
                 page,
                 layout=job.settings.layout,
@@ -189,6 +193,7 @@ class Worker(threading.Thread):
                 seller_addresses=job.settings.seller_addresses,
                 shared=job.shared,
                 observed_requests=lambda: self.requests_sent,
+                on_bytes=traffic.screen_kept if traffic is not None else None,
             )
             try:
                 outcome = handler.capture_order(po, claim=claim)
@@ -214,6 +219,9 @@ class Worker(threading.Thread):
             except BaseException:
                 self._close(context, po, keep_trace=job.settings.trace != "off")
                 raise
+            finally:
+                if traffic is not None:
+                    traffic.close()
             # Traces on: the context was this order's alone and its trace goes to the bundle.
             trace = self._close(context, po, keep_trace=job.settings.trace == "on", into_bundle=True) if job.settings.trace != "off" else None
             break
@@ -223,6 +231,11 @@ class Worker(threading.Thread):
         for capture in outcome.refunds:
             if trace is not None:
                 capture.files.append(trace)
+            if traffic is not None:
+                archive = build_archive(traffic.for_captures(traffic.indices_of(capture.captures)), capture.captures,
+                                        job.settings, job.keeper.path, capture.captured_at)
+                if archive is not None:  # None: nothing to archive, or it failed (logged)
+                    capture.files.append(archive)
             result = job.pipeline.process(capture)
             job.registry.written(po, capture.transaction_id, result.bundle)
             claimed.discard(capture.transaction_id)

@@ -14,12 +14,13 @@ from pathlib import Path
 from evidence.bundle import BundleRef, read_bundle, record_review
 from evidence.bundle.manifest import Clock, utc_now
 from evidence.bundle.signing import SigningKey
-from evidence.bundle.writer import add_evidence, append_assessment
+from evidence.bundle.writer import MAX_ADDED_BYTES, add_evidence, append_assessment
 from evidence.models import AddedEvidence, EvidenceKind, ReviewDecision, ReviewOutcome
 from evidence.policy import PolicyError, assess, default_registry
 from evidence.review.packet import MAX_DESCRIPTION, MIN_DESCRIPTION, REASONS
 
 ASSESSOR = "policy-engine"
+MAX_UPLOAD_BYTES = MAX_ADDED_BYTES
 
 
 class DecisionError(ValueError):

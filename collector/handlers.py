@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
+from collector.inbox_index import InboxIndex
 from collector.ratelimit import RateLimiter
 from collector.retry import RetryPolicy
 from collector.snapshots import html_snapshot
@@ -69,25 +70,14 @@ STEP_COST = {
 class SharedCache:
     """What every worker of a job reuses: the detected layout and the Inbox thread index.
 
-    The Inbox has no search: finding one order's threads means walking every page of both tabs,
-    so the index is built once for the whole job (one worker walks, the others wait for it) and
-    rebuilt when older than ``ttl_s`` (new threads arrive while a long job runs).
+    The index is walked by the workers together, page by page (``collector.inbox_index``), once
+    for the whole job and again when older than ``ttl_s`` (new threads arrive while a job runs).
     """
 
     def __init__(self, ttl_s: float = INBOX_INDEX_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.layout: str | None = None
-        self.ttl_s = ttl_s
-        self.clock = clock
-        self.lock = threading.Lock()  # held while the Inbox is walked
-        self._index: dict[str, list[Any]] | None = None
-        self._at = 0.0
-
-    def inbox_index(self, build: Callable[[], dict[str, list[Any]]]) -> dict[str, list[Any]]:
-        with self.lock:
-            if self._index is None or self.clock() - self._at > self.ttl_s:
-                self._index = build()
-                self._at = self.clock()
-            return self._index
+        self.lock = threading.Lock()  # held while the first order tells the layout
+        self.inbox: InboxIndex[Any] = InboxIndex(list(InboxTab), po_of=lambda summary: summary.po, ttl_s=ttl_s, clock=clock)
 
 
 @dataclass(frozen=True)
@@ -337,32 +327,19 @@ class Handler:
         return messages
 
     def _thread_index(self) -> dict[str, list[Any]]:
-        """PO -> Inbox threads, shared by the job's workers (``SharedCache``)."""
-
-        def build() -> dict[str, list[Any]]:
-            index: dict[str, list[Any]] = {}
-            for tab in InboxTab:
-                for summary in self._walk_tab(tab):
-                    index.setdefault(summary.po, []).append(summary)
-            return index
-
-        return self.shared.inbox_index(build)
-
-    def _walk_tab(self, tab: InboxTab) -> list[Any]:
-        """Every thread of one Inbox tab, one step (and so one retry scope) per page: a page that
-        fails is read again by its URL; the pages already read are kept."""
+        """PO -> Inbox threads, shared by the job's workers: each list page read here is one step
+        (and so one retry scope), taken from the walk the workers share (``SharedCache.inbox``)."""
         from pages.inbox import InboxPage
 
-        def read_page(number: int) -> tuple[list[Any], int]:
-            inbox = InboxPage.open_listing(self.page, tab, number, **self._kw())  # type: ignore[arg-type]
-            threads, _, total = inbox.listing(tab)
-            return threads, total
+        def read_page(tab: Any, number: int) -> tuple[list[Any], int]:
+            def read() -> tuple[list[Any], int]:
+                inbox = InboxPage.open_listing(self.page, tab, number, **self._kw())
+                threads, _, total = inbox.listing(tab)
+                return threads, total
 
-        threads, total = self._step("inbox", lambda: read_page(1))
-        for number in range(2, total + 1):
-            more, _ = self._step("inbox", lambda number=number: read_page(number))
-            threads.extend(more)
-        return threads
+            return self._step("inbox", read)
+
+        return self.shared.inbox.get(read_page)
 
     def _read_case(self, refund: RefundDetail, recorder: ScreenRecorder) -> DisputeCase | None:
         if refund.dispute.state != DisputeState.DISPUTED or not refund.dispute.case_id:

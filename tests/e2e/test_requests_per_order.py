@@ -21,14 +21,16 @@ SESSION_CHECK = [("GET", "/home"), ("GET", "/api/me")]
 
 
 def _inbox_walk(site: MockSite) -> list[tuple[str, str]]:
-    """Every page of both Inbox tabs: once per job (the index is shared by the workers)."""
+    """Every page of both Inbox tabs: once per job (the index is shared by the workers). Page 1 of
+    each tab first (it tells how many pages the tab has), then the others, tab by tab."""
     size = site.scenario.site.page_size
-    out = []
+    firsts, rest = [], []
     for tab in ("Customer", "Walmart"):
         threads = [t for t in site.scenario.threads if t.tab.value == tab and any(m.in_inbox for m in t.messages)]
         pages = max(1, -(-len(threads) // size))
-        out += [("GET", "/inbox"), ("GET", "/api/inbox")] * pages
-    return out
+        firsts += [("GET", "/inbox"), ("GET", "/api/inbox")]
+        rest += [("GET", "/inbox"), ("GET", "/api/inbox")] * (pages - 1)
+    return firsts + rest
 
 
 def _threads(site: MockSite, po: str) -> list[tuple[str, str]]:

@@ -136,5 +136,5 @@ def refund_context(bundle: Bundle, now: datetime) -> dict[str, object]:
         "timeline": _timeline(case, checks, replies, files),
         "screenshots": shots,
         "attachable": [p for p in bundle.files() if p.startswith(("added/", "captures/", "emails/"))
-                       and not p.endswith((".html", ".zip"))],  # fmt: skip
+                       and not p.endswith((".html", ".zip", ".wacz"))],  # fmt: skip
     }

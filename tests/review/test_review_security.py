@@ -96,7 +96,7 @@ def test_every_answer_carries_a_strict_csp(review_app: Running) -> None:
         csp = response.getheader("Content-Security-Policy")
         assert "default-src 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert response.getheader("X-Content-Type-Options") == "nosniff"
-        assert response.getheader("Referrer-Policy") == "no-referrer"
+        assert response.getheader("Referrer-Policy") == "same-origin"
 
 
 def test_only_sealed_files_are_served_and_never_as_a_page_that_runs(review_app: Running, bundles: Path) -> None:

@@ -188,12 +188,15 @@ def read_cases(settings: CollectorSettings, skip_page: Callable[[DisputeCase], b
     return observed
 
 
-def track(settings: CollectorSettings, out: Path, store: CaseStore, now: datetime | None = None) -> TrackResult:
-    """One tracking pass over an output folder: read the site, record, link (``now``: the clock)."""
+def track(settings: CollectorSettings, out: Path, store: CaseStore, now: datetime | None = None, *,
+          check_session: bool = True) -> TrackResult:
+    """One tracking pass over an output folder: read the site, record, link (``now``: the clock).
+    ``check_session=False`` when the caller has just made sure of it (a watch cycle's job)."""
     from collector.session import ensure_session
     from evidence.policy import default_registry
 
-    ensure_session(settings)
+    if check_session:
+        ensure_session(settings)
     registry = default_registry()
     final = {c.case_id for c in store.cases() if c.final}
     observed = read_cases(settings, lambda row: row.case_id in final)

@@ -23,6 +23,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -48,6 +49,7 @@ from evidence.sanitize import sanitize_html
 
 # Larger screenshots are linked instead of embedded, to keep the page openable.
 MAX_EMBEDDED_IMAGE = 8 * 1024 * 1024
+WEB_ARCHIVE = "captures/archive.wacz"  # the screens' traffic (evidence/webarchive.py)
 
 _ENV = Environment(
     loader=PackageLoader("evidence.report", "templates"),
@@ -272,12 +274,18 @@ def _capture_view(capture: object, data: ReportInput, file_paths: set[str]) -> d
         if raw is not None and len(raw) <= MAX_EMBEDDED_IMAGE and raw.startswith(b"\x89PNG\r\n\x1a\n"):
             image = "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
     snapshot = getattr(capture, "snapshot", None)
+    # The screen as Seller Center served it, from the bundle's web archive (collector replay).
+    replay = None
+    if WEB_ARCHIVE in file_paths and screenshot:
+        replay = f"collector replay {data.name} {PurePosixPath(screenshot).stem}"
     return {
         "capture": capture,
         "id": anchor("capture", getattr(capture, "screen", "")),
         "image": image,
         "screenshot": screenshot if screenshot in file_paths else None,
         "snapshot": snapshot if snapshot in file_paths else None,
+        "archive": WEB_ARCHIVE if replay else None,
+        "replay": replay,
     }
 
 

@@ -1,0 +1,96 @@
+"""End to end: bundles collected from the mock replay offline from their web archives. Every
+captured screen shows again what its HTML snapshot shows (headings, the fields of its lists, the
+captions of its tables), every request the replay makes is answered from the archive, and the
+site is not asked for anything while it replays."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from collector.inputs import InputBatch
+from collector.jobs import JobRequest, run_job
+from collector.progress import PlainProgress
+from collector.replay import Replayer
+from evidence.bundle import read_bundle
+from fixtures.site import MockSite
+from tests.e2e.conftest import save_signed_in_session, settings_for
+
+pytestmark = pytest.mark.slow
+
+# What a reviewer compares: the page's and any open dialog's headings, every "label: value" of
+# its description lists, its tables (captions and rows) and the headings of its messages.
+KEY_FIELDS_JS = """() => {
+  const text = (el) => (el ? el.textContent.replace(/\\s+/g, " ").trim() : null);
+  const dialog = document.querySelector("[role=dialog]:not([hidden]), dialog[open]");
+  const scope = dialog || document.querySelector("main") || document.body;
+  const fields = [];
+  for (const dt of scope.querySelectorAll("dt")) {
+    let dd = dt.nextElementSibling;
+    while (dd && dd.tagName !== "DD") dd = dd.nextElementSibling;
+    fields.push([text(dt), text(dd)]);
+  }
+  return {
+    h1: text(document.querySelector("h1")),
+    dialog: dialog ? text(dialog.querySelector("h1, h2, h3")) : null,
+    fields,
+    captions: [...scope.querySelectorAll("table caption")].map(text),
+    rows: [...scope.querySelectorAll("table tbody tr")].map(text),
+    articles: [...scope.querySelectorAll("article h2, article h3")].map(text),
+  };
+}"""
+
+
+def _collect(site: MockSite, tmp_path: Path, pos: list[str], **settings: Any) -> list[Path]:
+    config = settings_for(site, tmp_path / "data", concurrency=1, **settings)
+    save_signed_in_session(site, config)
+    result = run_job(config, JobRequest(orders=InputBatch(pos=pos)), tmp_path / "out", progress=PlainProgress(io.StringIO()))
+    assert result.exit_code == 0, result.report.failures
+    return sorted(p for p in (tmp_path / "out" / "bundles").iterdir() if p.is_dir())
+
+
+def _assert_replays_like_its_snapshots(browser: Any, site: MockSite, bundle_dir: Path) -> list[str]:
+    bundle = read_bundle(bundle_dir)
+    replayer = Replayer(browser, bundle)
+    requests: list[str] = []
+    replayer.context.on("request", lambda r: requests.append(f"{r.method} {r.url}"))
+    site_asked = len(site.request_log)
+    viewer = browser.new_page()  # the snapshots are opened in a page of their own, not routed
+    screens = []
+    try:
+        assert [s.title for s in replayer.screens] == [c.screen for c in bundle.case.captures]
+        for screen, capture in zip(replayer.screens, bundle.case.captures, strict=True):
+            page, result = replayer.open(screen)
+            replayed = page.evaluate(KEY_FIELDS_JS)
+            viewer.set_content((bundle.path / capture.snapshot).read_text(encoding="utf-8"))
+            snapshot = viewer.evaluate(KEY_FIELDS_JS)
+            assert replayed == snapshot, f"{bundle.name} {screen.id} replays differently from its snapshot"
+            assert replayed["h1"] and result.heading, f"{screen.id}: nothing shown"
+            assert result.blocked == [], f"{screen.id}: requests the archive could not answer: {result.blocked}"
+            screens.append(screen.title)
+            page.close()
+    finally:
+        viewer.close()
+        replayer.close()
+    assert requests and sorted(requests) == sorted(replayer.router.served)  # each one answered from the archive
+    assert len(site.request_log) == site_asked  # and the site heard nothing
+    return screens
+
+
+def test_bundles_replay_offline_showing_what_their_snapshots_show(site: MockSite, tmp_path: Path, browser: Any) -> None:
+    disputed = "4619078251801"  # its dispute case page is part of the evidence
+    with_return = "4089262468838"  # a Keep-It return: the Returns search and its details
+    bundles = _collect(site, tmp_path, [disputed, with_return])
+    assert len(bundles) == 2
+    shown = [name for bundle in bundles for name in _assert_replays_like_its_snapshots(browser, site, bundle)]
+    # Whole pages and panels opened on them (a drawer, a return's details) were replayed.
+    assert {"transactions.search-results", "transactions.details", "returns.details", "inbox.thread", "disputes.case"} <= set(shown)
+
+
+def test_a_payments_layout_bundle_replays_its_dialogs(site: MockSite, tmp_path: Path, browser: Any) -> None:
+    (bundle,) = _collect(site, tmp_path, ["4451991446239"], layout="payments-2022")
+    shown = _assert_replays_like_its_snapshots(browser, site, bundle)
+    assert {"payments.search-results", "payments.transaction-history", "payments.transaction-details"} <= set(shown)

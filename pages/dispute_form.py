@@ -130,8 +130,16 @@ class DisputeForm(Screen):
         """File the dispute. Used by tests against the mock only: the product never files by itself."""
         self._step("Review")
         self._require(self.submit_button, "button 'Submit dispute'").click(timeout=self.timeout)
+        return self.confirmation()
+
+    @verb
+    def confirmation(self, timeout: float | None = None) -> DisputeSubmitted:
+        """Wait for "Dispute submitted" (a person's click, or ``submit()``) and read the case ID."""
         with self._translated("waiting for 'Dispute submitted'"):
-            self._require(self.submitted_heading, "heading 'Dispute submitted'", role="heading", timeout=self.timeout)
+            self._require(
+                self.submitted_heading, "heading 'Dispute submitted'", role="heading",
+                timeout=self.timeout if timeout is None else timeout,
+            )  # fmt: skip
         match = re.search(r"Case ID\s+([A-Za-z0-9-]+)", self.main.inner_text())
         if not match:
             raise ElementMissing(self.name, "text 'Case ID <id>'", self.page.url)

@@ -74,9 +74,13 @@ def suggested_reason(bundle: Bundle) -> str:
 
 
 def suggested_attachments(bundle: Bundle) -> list[str]:
-    """Files added in review first, then the screenshots and e-mails the passing findings cite."""
+    """Files added in review first, then the screenshots (the draft says they are attached), then
+    the e-mails and files the passing findings cite."""
     listed = set(bundle.files())
     chosen = [a.path for a in bundle.case.added_evidence if a.path in listed]
+    for capture in bundle.case.captures:
+        if capture.screenshot in listed and capture.screenshot not in chosen:
+            chosen.append(capture.screenshot)
     assessment = bundle.case.assessment
     screens = {c.screen: c.screenshot for c in bundle.case.captures if c.screenshot}
     raw = {m.message_id: m.raw_path for t in bundle.case.threads for m in t.messages if m.raw_path}

@@ -138,3 +138,9 @@ def test_an_empty_upload_is_refused(bundle: Path) -> None:
     with pytest.raises(DecisionError, match="empty"):
         add_evidence_and_reassess(bundle, b"", "note.txt", EvidenceKind.CALL_NOTE, "ann", now=LATER)
     assert read_bundle(bundle).case.added_evidence == []
+
+
+def test_the_packet_reasons_are_the_dispute_forms_reasons() -> None:
+    from pages.dispute_form import REASONS as FORM_REASONS
+
+    assert REASONS == FORM_REASONS

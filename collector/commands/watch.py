@@ -1,0 +1,85 @@
+"""``collector watch --out DIR [--every 30m] [--once | --cycles N]``: collect, track and alert on
+a schedule (see collector/watch.py for a cycle, docs/scheduling.md for systemd and cron).
+
+One line per cycle on stdout. SIGTERM or Ctrl-C stops it cleanly (exit 0). With ``--once`` or
+``--cycles N`` the exit code is the last cycle's: 0 ok, 1 failed (retried on the next run). Exit 2
+for usage or settings errors, and when another watcher holds the folder.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+from datetime import timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from collector.errors import EXIT_FAILED, EXIT_USAGE, operator_errors
+from collector.folders import absolute
+from collector.settings import load_settings
+from collector.watch import CycleResult, Watcher, WatchOptions
+from evidence import formatting
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)\s*$", re.IGNORECASE | re.ASCII)
+_UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    match = _DURATION.match(text or "")
+    if not match or float(match.group(1)) <= 0:
+        raise typer.BadParameter(f"not a duration: {text[:40]!r} (e.g. 30m, 2h, 1d)", param_hint=option)
+    return timedelta(**{_UNITS[match.group(2).lower()]: float(match.group(1))})
+
+
+def _line(n: int, result: CycleResult) -> str:
+    at = formatting.iso_utc(result.started)
+    if not result.ok:
+        return f"cycle {n} at {at} failed: {result.error} (retried on the next tick)"
+    return (f"cycle {n} at {at}: {len(result.new_refunds)} new refund(s), {result.changes} dispute change(s), "
+            f"{result.alerts_sent} alert(s) sent" + (f", {result.alerts_failed} to retry" if result.alerts_failed else ""))
+
+
+def watch(
+    out: Annotated[Path, typer.Option("--out", help="Output folder (bundles/, jobs/, .collector/).")] = Path("out"),
+    every: Annotated[str, typer.Option("--every", help="Time between cycles (30m, 2h).")] = "30m",
+    once: Annotated[bool, typer.Option("--once", help="One cycle, then exit (for a systemd timer or cron).")] = False,
+    cycles: Annotated[int | None, typer.Option("--cycles", min=1, help="Stop after N cycles.")] = None,
+    since: Annotated[str, typer.Option("--since", help="How far back the first scan of this folder looks.")] = "48h",
+    margin: Annotated[str, typer.Option("--margin", help="Each scan overlaps the last successful one by this much.")] = "1h",
+    no_track: Annotated[bool, typer.Option("--no-track", help="Do not read the Disputes dashboard.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
+) -> None:
+    """Scan, collect, track disputes and send alerts every --every, until stopped (SIGTERM, Ctrl-C)."""
+    if once and cycles is not None:
+        typer.echo("error: give --once or --cycles N, not both", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    options = WatchOptions(every=parse_duration(every, "--every"), cycles=1 if once else cycles,
+                           margin=parse_duration(margin, "--margin"), first_since=parse_duration(since, "--since"),
+                           track=not no_track)
+    with operator_errors():
+        settings = load_settings(config)
+        watcher = Watcher(settings, absolute(out), options, on_cycle=lambda n, r: typer.echo(_line(n, r)))
+
+        def on_term(signum: int, frame: FrameType | None) -> None:
+            already = watcher.stopping.is_set()
+            watcher.stop()
+            if watcher.in_cycle and not already:
+                raise KeyboardInterrupt  # inside a cycle: the job puts its orders back, as for Ctrl-C
+
+        previous = signal.signal(signal.SIGTERM, on_term)
+        try:
+            watcher.run()
+        except KeyboardInterrupt:  # Ctrl-C between cycles
+            watcher.stop()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    results = watcher.results
+    if options.cycles is not None and results and not results[-1].ok and not watcher.stopping.is_set():
+        raise typer.Exit(EXIT_FAILED)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("watch")(watch)

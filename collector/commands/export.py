@@ -23,6 +23,7 @@ from evidence.bundle import (
     BundleIntegrityError,
     export_bundles,
     load_signing_key,
+    read_bundle,
     verify_path,
 )
 
@@ -66,6 +67,24 @@ def export(
     for archive in written:
         status = "verified" if verify_path(archive).ok else "WRITTEN BUT DOES NOT VERIFY"
         typer.echo(f"{archive} ({archive.stat().st_size} bytes, {status})")
+    if redact:
+        for line in _archives_left_out(bundles):
+            typer.echo(line)
+
+
+def _archives_left_out(bundles: list[Path]) -> list[str]:
+    """A redacted copy leaves web archives out (their recorded pages and API answers hold the
+    customer's name and address in forms the text masking cannot promise to find): say so."""
+    lines = []
+    for bundle in bundles:
+        try:
+            listed = read_bundle(bundle).files("captures/")
+        except (BundleError, OSError, ValueError):
+            continue
+        for path in (p for p in listed if p.endswith(".wacz")):
+            lines.append(f"note: {bundle.name}: {path} left out of the redacted copy (a web archive is not masked; "
+                         "its hash stays in the manifest's redaction.withheld)")
+    return lines
 
 
 def _clock() -> Callable[[], datetime]:

@@ -8,7 +8,7 @@ What a redacted copy contains, and why:
   to the customer's. Then every occurrence of those values anywhere else in the text (e-mail
   bodies, subjects, the draft dispute) is replaced too (e-mail addresses case-insensitively).
 * ``captures/*.html`` snapshots: the same text replacement (raw and HTML-escaped forms).
-* withheld (left out): the original e-mails (``emails/``), screenshots and traces: their pixels
+* withheld (left out): the original e-mails (``emails/``), screenshots, traces and web archives: their pixels
   and bytes cannot be masked reliably. Their original SHA-256 and size stay in the manifest's
   ``redaction.withheld``, so they remain sealed by hash and the unredacted bundle proves them.
 * ``report.html`` is re-rendered from the masked data.

@@ -7,6 +7,7 @@ memory, never extracted). For each bundle it checks, without stopping at the fir
 * ``manifest.sha256`` present and equal to the SHA-256 of the manifest bytes;
 * every listed file present, with the listed size and hash; no unlisted files; no symbolic links;
 * the structured data (``data/``) valid and about the refund the manifest names;
+* web archives (``*.wacz``): every file against the archive's own ``datapackage.json`` hashes;
 * the custody log chain and its head (see ``custody``);
 * the signature, when present (and required when a trusted-keys folder is given).
 """
@@ -41,6 +42,7 @@ from evidence.bundle.signing import check_signature
 from evidence.bundle.sources import BundleSource, DirSource, split_zip
 from evidence.hashing import sha256_bytes
 from evidence.models import Assessment, RefundCase, ReviewDecision
+from evidence.webarchive import check_wacz
 
 BUNDLE_MARKERS = (MANIFEST, DIGEST, CUSTODY, "data", "report.html")
 
@@ -188,6 +190,7 @@ def verify_source(source: BundleSource, trusted: dict[str, str] | None = None) -
     if manifest is not None:
         report.name = manifest.name
         report.files_checked = _check_files(source, manifest, paths, problems)
+        _check_archives(source, manifest, problems)
         _check_data(source, manifest, problems)
         if source.folder_name != manifest.name:
             problems.append(
@@ -267,6 +270,19 @@ def _check_files(source: BundleSource, manifest: Manifest, paths: set[str], prob
     for path in sorted(paths - listed - UNSEALED):
         problems.append(Problem(code="file.unlisted", path=path, message="present but not listed in the manifest"))
     return checked
+
+
+def _check_archives(source: BundleSource, manifest: Manifest, problems: list[Problem]) -> None:
+    """Web archives (``*.wacz``) also carry their own hashes (``datapackage.json``): check them too."""
+    for entry in manifest.files:
+        if not entry.path.endswith(".wacz"):
+            continue
+        data = source.read(entry.path)
+        if data is None:
+            continue  # already file.missing
+        for found in check_wacz(data):
+            inside = f" ({found.path})" if found.path else ""
+            problems.append(Problem(code=found.code, path=entry.path, message=f"{found.message}{inside}"))
 
 
 def _check_data(source: BundleSource, manifest: Manifest, problems: list[Problem]) -> None:

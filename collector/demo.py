@@ -46,7 +46,12 @@ def seller_addresses(scenario: Scenario) -> list[str]:
 
 
 def demo_settings(
-    scenario: Scenario, url: str, data_dir: Path, concurrency: int, mail_folder: Path | None = None
+    scenario: Scenario,
+    url: str,
+    data_dir: Path,
+    concurrency: int,
+    mail_folder: Path | None = None,
+    signing_key: Path | None = None,
 ) -> CollectorSettings:
     seller = scenario.seller
     return load_settings(
@@ -61,6 +66,7 @@ def demo_settings(
         concurrency=concurrency,
         max_requests_per_minute=6000,
         operator="demo",
+        signing_key=signing_key,
     )
 
 
@@ -75,6 +81,7 @@ def run_demo(
     concurrency: int = 3,
     progress: ProgressView | None = None,
     scenario: Scenario | None = None,
+    signing_key: Path | None = None,
 ) -> tuple[JobResult, list[DemoRow]]:
     from fixtures.site import MockSite, default_scenario
 
@@ -90,7 +97,7 @@ def run_demo(
 
         mail_folder = data_dir / "mailbox"
         write_eml_folder(scenario, mail_folder)
-        settings = demo_settings(scenario, url, data_dir, concurrency, mail_folder)
+        settings = demo_settings(scenario, url, data_dir, concurrency, mail_folder, signing_key)
         batch = InputBatch(pos=demo_pos(scenario), source="demo scenario")
         result = run_job(
             settings,

@@ -28,7 +28,15 @@ import structlog
 from collector.handlers import RefundCapture
 from collector.settings import CollectorSettings
 from collector.traces import custody_details
-from evidence.bundle import Artifact, BundleContext, BundleError, read_bundle, write_bundle, write_index
+from evidence.bundle import (
+    Artifact,
+    BundleContext,
+    BundleError,
+    load_signing_key,
+    read_bundle,
+    write_bundle,
+    write_index,
+)
 from evidence.bundle.layout import MANIFEST, bundle_key, parse_version
 from evidence.email.merge import collect_for_order
 from evidence.email.replies import unidentified_messages
@@ -86,6 +94,8 @@ class Pipeline:
         # "now" for deadlines and reply windows; the demo passes the mock's scenario clock.
         self.assess_now = assess_now or clock
         self.recapture = recapture
+        # Signing at collection (setting signing_key / --key): every bundle's manifest is signed.
+        self.signing_key = load_signing_key(settings.signing_key) if settings.signing_key else None
         self._roles_lock, self._roles_warned = threading.Lock(), False  # email.roles_unknown: once per job
 
     # ------------------------------------------------------------------ steps
@@ -155,6 +165,7 @@ class Pipeline:
             job_id=self.job_id,
             policy_id=assessment.policy_id if assessment else self.settings.policy_id,
             custody_details=custody_details(capture.files),  # a scrubbed trace says what was masked
+            signing_key=self.signing_key,
         )
         ref = write_bundle(self.out_dir, case, artifacts, context, clock=self.clock)
         size = sum(len(a.data) for a in artifacts)

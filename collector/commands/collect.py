@@ -16,6 +16,7 @@ from collector.jobs import JobRequest, run_job
 from collector.progress import ProgressMode, make_progress
 from collector.report import refund_rows, render_refunds, render_report
 from collector.settings import LayoutChoice, TraceMode, load_settings
+from collector.signing import signing_key_or_error
 from collector.terminal import make_console, print_line
 
 
@@ -33,12 +34,15 @@ def collect(
     recapture: Annotated[bool, typer.Option("--recapture", help="Capture refunds again (a new bundle version) even when --out already has their bundle.")] = False,
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     progress: Annotated[ProgressMode, typer.Option("--progress", help="auto: a bar on a terminal; rich: the bar; plain: one line per order.")] = "auto",
+    key: Annotated[Path | None, typer.Option("--key", help="Private key to sign every bundle (default: the signing_key setting).")] = None,
 ) -> None:
     """Collect evidence for Walmart Customer Care refunds: one bundle per refund, resumable."""
     with operator_errors():
         settings = load_settings(
-            config, concurrency=concurrency, layout=layout, trace=trace, max_requests_per_minute=max_rpm
+            config, concurrency=concurrency, layout=layout, trace=trace, max_requests_per_minute=max_rpm,
+            signing_key=absolute(key) if key else None,
         )
+        signing_key_or_error(settings.signing_key)  # a bad key stops here, before anything is collected
         batch = InputBatch(source="inputs")
         if po:
             batch.extend(pos_from_cli(po))

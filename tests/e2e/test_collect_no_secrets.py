@@ -1,11 +1,14 @@
-"""End to end: `collect --trace on` against the mock, with sessions expiring mid-run and a failing
-order, leaves no credential and no session cookie anywhere in its output: not in the bundles (the
-traces inside them included, unzipped), not in their exports, not in the job folder's failures/."""
+"""End to end: `collect --trace on` (web archives on, as by default) against the mock, with sessions
+expiring mid-run and a failing order, leaves no credential and no session cookie anywhere in its
+output: not in the bundles (the traces and web archives inside them included, unzipped, their
+gzip WARC records decompressed), not in their exports, not in the job folder's failures/."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
+import zlib
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +27,18 @@ pytestmark = pytest.mark.slow
 
 
 def _contents(name: str, data: bytes) -> Iterator[tuple[str, bytes]]:
-    """A file's bytes and, for a zip (a trace, an export, a trace inside an export), every entry's."""
+    """A file's bytes and, for a zip (a trace, a web archive, an export, either inside an export),
+    every entry's; for gzip (a WARC: one gzip member per record), the decompressed bytes."""
     yield name, data
     if data[:4] == b"PK\x03\x04":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for entry in archive.namelist():
                 yield from _contents(f"{name}!{entry}", archive.read(entry))
+    elif data[:2] == b"\x1f\x8b":
+        try:
+            yield from _contents(f"{name}!gunzip", gzip.decompress(data))  # every member, concatenated
+        except (OSError, EOFError, zlib.error) as exc:
+            raise AssertionError(f"{name} looks gzip-compressed but does not decompress: {exc}") from exc
 
 
 def _hits(folder: Path, secrets: dict[str, str]) -> list[str]:
@@ -75,6 +84,7 @@ def test_collect_with_traces_leaves_no_password_totp_secret_or_session_cookie(
     assert failure_trace.is_file()
     bundles = sorted(p for p in (out / "bundles").iterdir() if p.is_dir())
     assert len(bundles) == 2 and all((b / "captures" / "trace.zip").is_file() for b in bundles)
+    assert all((b / "captures" / "archive.wacz").is_file() for b in bundles)  # archives are on by default
     exports = export_bundles(bundles, tmp_path / "exports", actor="tester")
     assert len(exports) == 2
 
@@ -87,17 +97,28 @@ def test_collect_with_traces_leaves_no_password_totp_secret_or_session_cookie(
     assert _hits(out / "bundles", secrets) == []
     assert _hits(job_dir / "failures", secrets) == []
     assert _hits(tmp_path / "exports", secrets) == []
-    for bundle in bundles:  # the traces were there, held cookies, and say so in the custody log
+    for bundle in bundles:  # the traces were there, held cookies, and say so in the custody log; so do the archives
         [captured] = read_bundle(bundle).custody
         assert captured.details["scrubbed"].startswith("captures/trace.zip: ") and "cookie=" in captured.details["scrubbed"]
-    # The check itself finds a cookie in a trace that was not scrubbed.
+        assert "; captures/archive.wacz: " in captured.details["scrubbed"]
+    # The check itself finds a cookie in a trace, and in a WARC record inside a WACZ, that were not scrubbed.
     assert _hits_in_bytes(_unscrubbed_like(issued[-1]), secrets)
+    assert _hits_in_bytes(_unscrubbed_wacz_like(issued[-1]), secrets)
 
 
 def _unscrubbed_like(token: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("trace.network", json.dumps({"headers": [{"name": "Cookie", "value": f"sc_session={token}"}]}))
+    return buffer.getvalue()
+
+
+def _unscrubbed_wacz_like(token: str) -> bytes:
+    record = f"WARC/1.1\r\nWARC-Type: request\r\n\r\nGET / HTTP/1.1\r\nCookie: sc_session={token}\r\n\r\n"
+    warc = gzip.compress(b"WARC/1.1\r\nWARC-Type: warcinfo\r\n\r\n") + gzip.compress(record.encode())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("archive/data.warc.gz", warc)  # STORED, as in a WACZ: the cookie is only in a gzip member
     return buffer.getvalue()
 
 

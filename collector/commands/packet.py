@@ -36,7 +36,8 @@ def packet(
     if as_json:
         typer.echo(json.dumps(built.as_json(), indent=2, ensure_ascii=False))
     else:
-        typer.echo(f"Filing packet: PO {built.po}, refund {built.transaction_id} ({built.state.value.replace('_', ' ')})")
+        state = built.state.value.replace("_", " ")
+        typer.echo(f"Filing packet: PO {built.po}, refund {built.transaction_id} ({state})")
         typer.echo("")
         typer.echo(built.as_text().rstrip())
         typer.echo("")

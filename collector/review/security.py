@@ -9,8 +9,8 @@
   value, in each form of the pages); a missing or wrong one is refused with 403, as is a request
   whose ``Origin`` is not the app's own.
 * **Headers**: a strict Content-Security-Policy (only the app's own stylesheet, script and
-  images; no inline script, no remote anything, no framing), ``nosniff``, ``same-origin`` referrers (nothing sent to other sites),
-  ``no-store``.
+  images; no inline script, no remote anything, no framing), ``nosniff``, ``same-origin``
+  referrers (nothing sent to other sites), ``no-store``.
 """
 
 from __future__ import annotations

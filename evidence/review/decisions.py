@@ -73,9 +73,8 @@ def needs_evidence(
     bundle_path: Path, reviewer: str, note: str, clock: Clock = utc_now, signing_key: SigningKey | None = None
 ) -> BundleRef:
     """Hold the refund until the evidence named in ``note`` is attached."""
-    return _simple(
-        bundle_path, reviewer, ReviewOutcome.NEEDS_MORE_EVIDENCE, note, "say which evidence is needed", clock, signing_key
-    )
+    missing = "say which evidence is needed"
+    return _simple(bundle_path, reviewer, ReviewOutcome.NEEDS_MORE_EVIDENCE, note, missing, clock, signing_key)
 
 
 def _simple(

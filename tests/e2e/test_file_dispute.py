@@ -65,7 +65,8 @@ def test_file_stops_at_review_submits_with_a_current_approval_and_refuses_a_stal
     cases = DisputesDashboard.open(signed_in_page, tz=site.scenario.seller.timezone).search(case_id)
     assert [(c.case_id, c.po) for c in cases] == [(case_id, order.po)]
     dispute = site.book.case(case_id)
-    assert dispute is not None and TEXT in dispute.messages[0].body and "01-refund-details.png" in dispute.messages[0].body
+    assert dispute is not None
+    assert TEXT in dispute.messages[0].body and "01-refund-details.png" in dispute.messages[0].body
 
     stale = _approved_bundle(site, tmp_path / "bundles", stale_order.po, stale_txn.transaction_id)
     add_evidence_and_reassess(stale, b"called the customer", "call.txt", EvidenceKind.CALL_NOTE, "Ann Reviewer")

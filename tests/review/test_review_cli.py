@@ -64,5 +64,6 @@ def test_packet_exit_codes_and_json(bundles: Path) -> None:
     assert (data["approved"], data["reason"], data["description"]) == (True, REASONS[0], TEXT)
     assert data["attachments"] == ["captures/01-refund-details.png"]
     text = runner.invoke(app, ["packet", str(bundle)])
-    assert text.exit_code == 0 and "Dispute form: https://seller.walmart.com/disputes/new?transaction=CCR-88121" in text.output
+    assert text.exit_code == 0
+    assert "Dispute form: https://seller.walmart.com/disputes/new?transaction=CCR-88121" in text.output
     assert runner.invoke(app, ["packet", str(bundles)]).exit_code == 2  # a folder, not one bundle

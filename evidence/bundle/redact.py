@@ -8,6 +8,8 @@ What a redacted copy contains, and why:
   to the customer's. Then every occurrence of those values anywhere else in the text (e-mail
   bodies, subjects, the draft dispute) is replaced too (e-mail addresses case-insensitively).
 * ``captures/*.html`` snapshots: the same text replacement (raw and HTML-escaped forms).
+* ``data/added/`` records of files added in review: masked like ``data/``; the files themselves
+  (``added/``: a claim PDF, a photo) are withheld like the e-mails.
 * withheld (left out): the original e-mails (``emails/``), screenshots, traces and web archives: their pixels
   and bytes cannot be masked reliably. Their original SHA-256 and size stay in the manifest's
   ``redaction.withheld``, so they remain sealed by hash and the unredacted bundle proves them.
@@ -27,7 +29,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evidence.bundle import serialize
-from evidence.bundle.layout import ASSESSMENTS_DIR, CAPTURES_DIR, CASE, EMAILS_DIR, REPORT, REVIEWS_DIR
+from evidence.bundle.layout import (
+    ADDED_DIR,
+    ADDED_RECORDS_DIR,
+    ASSESSMENTS_DIR,
+    CAPTURES_DIR,
+    CASE,
+    EMAILS_DIR,
+    REPORT,
+    REVIEWS_DIR,
+)
 from evidence.bundle.manifest import FileEntry
 from evidence.bundle.seal import entries_for
 from evidence.models import RefundCase, Role
@@ -61,7 +72,7 @@ def redact_files(
         new = data
         if path == CASE:
             new = serialize.dumps(_mask_json(_mask_case(serialize.loads(data, path)), terms))
-        elif path.startswith((ASSESSMENTS_DIR + "/", REVIEWS_DIR + "/")):
+        elif path.startswith((ASSESSMENTS_DIR + "/", REVIEWS_DIR + "/", ADDED_RECORDS_DIR + "/")):
             new = serialize.dumps(_mask_json(serialize.loads(data, path), terms))
         elif path.startswith(CAPTURES_DIR + "/") and path.endswith((".html", ".htm")):
             new = _mask_text(data.decode("utf-8", errors="replace"), terms, html_too=True).encode("utf-8")
@@ -72,7 +83,7 @@ def redact_files(
 
 
 def _withheld(path: str) -> bool:
-    if path.startswith(EMAILS_DIR + "/"):
+    if path.startswith((EMAILS_DIR + "/", ADDED_DIR + "/")):  # added in review: a claim PDF, a photo
         return True
     return path.startswith(CAPTURES_DIR + "/") and not path.endswith((".html", ".htm", ".json", ".txt"))
 

@@ -144,3 +144,21 @@ def test_the_packet_reasons_are_the_dispute_forms_reasons() -> None:
     from pages.dispute_form import REASONS as FORM_REASONS
 
     assert REASONS == FORM_REASONS
+
+
+def test_a_redacted_export_withholds_added_files_and_masks_their_records(lost: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    from evidence.bundle import export_bundles, verify_path
+
+    add_evidence_and_reassess(
+        lost, b"%PDF claim for Jane Q. Buyer", "claim.pdf", EvidenceKind.CARRIER_CLAIM, "ann",
+        label="Claim for Jane Q. Buyer", now=LATER,
+    )  # fmt: skip
+    [archive] = export_bundles([lost], tmp_path / "out", actor="ann", redact=True, clock=lambda: LATER)
+    assert verify_path(archive).ok
+    with zipfile.ZipFile(archive) as zf:
+        names = zf.namelist()
+        assert not any("/added/0001-claim.pdf" in n for n in names)
+        record = next(n for n in names if n.endswith("data/added/added-0001.json"))
+        assert "Jane" not in zf.read(record).decode()

@@ -44,6 +44,7 @@ from evidence.models import (
     Role,
 )
 from evidence.policy.assess import INFORMATIONAL
+from evidence.policy.dispute_form import refund_urls, suggested_reason
 from evidence.report.next_step import next_step, policy_for
 from evidence.sanitize import sanitize_html
 
@@ -147,6 +148,7 @@ def render_report(data: ReportInput) -> str:
         csp=content_security_policy(style),
         shown=shown,
         step=next_step(case, shown, policy),
+        filing=_filing(case),
         amount=formatting.money(case.refund.breakdown.net_payable),
         finding_groups=_finding_groups(assessment.findings if assessment else [], links),
         timeline=_timeline(case, checks, replies, file_paths),
@@ -158,6 +160,12 @@ def render_report(data: ReportInput) -> str:
         label=formatting.verdict_label,
         role=formatting.role_label,
     )
+
+
+def _filing(case: RefundCase) -> dict[str, str | None]:
+    """What to choose on the dispute form and where it is (shown as text: the report links nothing remote)."""
+    _, form_url = refund_urls(case)
+    return {"reason": suggested_reason(case.assessment), "form_url": form_url}
 
 
 _MARKS = {FindingStatus.PASS: "✔", FindingStatus.FAIL: "✘", FindingStatus.UNKNOWN: "?"}

@@ -10,30 +10,15 @@ assessment (``approved`` False) so the reviewer sees what will be filed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit
 
 from evidence.bundle.reader import Bundle
 from evidence.bundle.review_state import ReviewState, approval_is_current, review_state
 from evidence.models import FindingStatus, ReviewOutcome
+from evidence.policy.dispute_form import MAX_DESCRIPTION, MIN_DESCRIPTION, REASONS, refund_urls, suggested_reason
 from evidence.report.next_step import filing_steps, policy_for
 
-# The dispute form's reasons (pages/dispute_form.py REASONS; the mock's form offers the same four).
-REASONS = (
-    "Customer was contacted within 48 hours",
-    "Item was delivered",
-    "Refund issued outside the return window",
-    "Other",
-)
-MIN_DESCRIPTION = 20  # the form refuses shorter descriptions
-MAX_DESCRIPTION = 2000  # our cap: Seller Center's limit is not documented; long texts are cut here, visibly
-DISPUTE_FORM_PATH = "/disputes/new?transaction="
-
-# Which passing finding supports which reason, strongest first.
-_REASON_FOR = (
-    ("replies.on_time", REASONS[0]),
-    ("lost_order.delivery_proof", REASONS[1]),
-    ("return_window", REASONS[2]),
-)
+# The form's reasons and limits live in evidence.policy.dispute_form (the report shows them too).
+__all__ = ["MAX_DESCRIPTION", "MIN_DESCRIPTION", "REASONS", "FilingPacket", "build_packet", "refund_urls"]
 
 
 @dataclass(frozen=True)
@@ -67,12 +52,6 @@ class FilingPacket:
         return "\n".join(lines).rstrip() + "\n"
 
 
-def suggested_reason(bundle: Bundle) -> str:
-    assessment = bundle.case.assessment
-    passed = {f.code for f in assessment.findings if f.status is FindingStatus.PASS} if assessment else set()
-    return next((reason for code, reason in _REASON_FOR if code in passed), REASONS[-1])
-
-
 def suggested_attachments(bundle: Bundle) -> list[str]:
     """Files added in review first, then the screenshots (the draft says they are attached), then
     the e-mails and files the passing findings cite."""
@@ -104,21 +83,6 @@ def fit_description(text: str) -> tuple[str, list[str]]:
     return text, []
 
 
-def refund_urls(bundle: Bundle) -> tuple[str | None, str | None]:
-    """The captured URL of the refund's details (where the Dispute button is) and the form's URL."""
-    case = bundle.case
-    details = [c.url for c in case.captures if c.screen.endswith(("details", "refund-details")) and c.url]
-    urls = details or [u for u in case.source_urls if "transaction" in u or "payments" in u] or case.source_urls
-    refund_url = urls[0] if urls else None
-    if refund_url is None:
-        return None, None
-    parts = urlsplit(refund_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None, None
-    form = f"{parts.scheme}://{parts.netloc}{DISPUTE_FORM_PATH}{quote(case.refund_transaction_id, safe='')}"
-    return refund_url, form
-
-
 def build_packet(bundle: Bundle) -> FilingPacket:
     """The packet: from the current approval when there is one, else proposed from the assessment."""
     state = review_state(bundle)
@@ -126,7 +90,7 @@ def build_packet(bundle: Bundle) -> FilingPacket:
     decision = bundle.reviews[-1] if bundle.reviews else None
     from_decision = decision if decision and decision.outcome is ReviewOutcome.APPROVED_TO_FILE else None
     assessment = bundle.case.assessment
-    reason = (from_decision.reason_option if from_decision else None) or suggested_reason(bundle)
+    reason = (from_decision.reason_option if from_decision else None) or suggested_reason(assessment)
     draft = (from_decision.text if from_decision else None) or (assessment.draft if assessment else None) or ""
     description, problems = fit_description(draft)
     attachments = list(from_decision.attachments) if from_decision else suggested_attachments(bundle)
@@ -135,7 +99,7 @@ def build_packet(bundle: Bundle) -> FilingPacket:
     attachments = [a for a in attachments if a not in missing]
     policy = policy_for(assessment)
     steps = filing_steps(policy.where_to_file, bundle.case.po) if policy else []
-    refund_url, form_url = refund_urls(bundle)
+    refund_url, form_url = refund_urls(bundle.case)
     if state is ReviewState.FILED:
         problems.insert(0, "already filed")
     elif state is ReviewState.APPROVAL_STALE:

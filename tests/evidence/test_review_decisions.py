@@ -162,3 +162,9 @@ def test_a_redacted_export_withholds_added_files_and_masks_their_records(lost: P
         assert not any("/added/0001-claim.pdf" in n for n in names)
         record = next(n for n in names if n.endswith("data/added/added-0001.json"))
         assert "Jane" not in zf.read(record).decode()
+
+
+def test_the_report_names_the_forms_reason_and_where_the_form_is(bundle: Path) -> None:
+    html = (bundle / "report.html").read_text(encoding="utf-8")
+    assert "reason <strong>Customer was contacted within 48 hours</strong>" in html
+    assert "<code>https://seller.walmart.com/disputes/new?transaction=CCR-88121</code>" in html

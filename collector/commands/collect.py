@@ -29,6 +29,7 @@ def collect(
     concurrency: Annotated[int | None, typer.Option("--concurrency", min=1, max=16, help="Worker browsers.")] = None,
     layout: Annotated[LayoutChoice | None, typer.Option("--layout", help="Which screens to read refunds from (default: auto, looked up once per job).")] = None,
     trace: Annotated[TraceMode | None, typer.Option("--trace", help="Playwright traces: on (one per order, in its bundle), retain-on-failure (kept for failed orders only), off (default).")] = None,
+    archive: Annotated[bool | None, typer.Option("--archive/--no-archive", help="A scrubbed web archive (WACZ) of the screens in every bundle, for `collector replay` (default: on; setting `archive`).")] = None,
     max_rpm: Annotated[float | None, typer.Option("--max-requests-per-minute", help="Page and API requests the browsers send to Seller Center a minute, all workers together (static files not counted).")] = None,
     resume: Annotated[str | None, typer.Option("--resume", help="Resume the job with this id (see `collector jobs list`).")] = None,
     recapture: Annotated[bool, typer.Option("--recapture", help="Capture refunds again (a new bundle version) even when --out already has their bundle.")] = False,
@@ -39,7 +40,7 @@ def collect(
     """Collect evidence for Walmart Customer Care refunds: one bundle per refund, resumable."""
     with operator_errors():
         settings = load_settings(
-            config, concurrency=concurrency, layout=layout, trace=trace, max_requests_per_minute=max_rpm,
+            config, concurrency=concurrency, layout=layout, trace=trace, max_requests_per_minute=max_rpm, archive=archive,
             signing_key=absolute(key) if key else None,
         )
         signing_key_or_error(settings.signing_key)  # a bad key stops here, before anything is collected

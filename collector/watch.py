@@ -56,6 +56,7 @@ class WatchOptions:
     margin: timedelta = timedelta(hours=1)  # each scan overlaps the previous one by this much
     first_since: timedelta = timedelta(hours=48)  # the first scan's reach
     track: bool = True
+    calendar: Path | None = None  # the deadline calendar, rewritten after every cycle
 
 
 @dataclass
@@ -179,3 +180,7 @@ class Watcher:
         alerts += deadline_alerts(overview.rows, self.clock(), self.settings.alert_hours, overview.zone)
         raise_alerts(store, alerts, self.channels)
         result.alerts_sent, result.alerts_failed = deliver(store, self.channels, self.clock())
+        if self.options.calendar is not None and not overview.empty:
+            from collector.cases.calendar import write_calendar
+
+            write_calendar(self.out, self.options.calendar, self.clock(), self.settings.policy_id)

@@ -83,6 +83,12 @@ class RefundRow:
     reimbursed: Decimal = ZERO
     lost: Decimal = ZERO
     bundle: str | None = None
+    # for the calendar: both deadlines when known (an event stays, CANCELLED, once filed or closed)
+    dispute_deadline: datetime | None = None
+    appeal_deadline: datetime | None = None
+    verdict: str = ""  # the assessment's verdict label
+    policy_id: str = ""
+    basis: str = ""  # what the dispute deadline is counted from
 
     def state_text(self, zone: str) -> str:
         if self.state is RefundState.APPEAL_OPEN and self.deadline is not None:
@@ -133,17 +139,26 @@ def _bundle_row(bundle: Bundle, case: TrackedCase | None, policy: Policy, now: d
                     issued_at=refund.issued_at, charged=charged, bundle=str(bundle.path))
     result = assess(bundle.case, policy, now)
     shown = formatting.status(result, now, seller_zone(bundle.case.seller.timezone))
+    row.dispute_deadline, row.appeal_deadline = result.deadline, result.appeal_deadline
+    row.verdict, row.policy_id, row.basis = shown.verdict, policy.id, result.deadline_basis or ""
     review = review_state(bundle)
     captured_case = bundle.case.dispute_case
+    if case is None and captured_case is not None:  # not tracked: the case as captured with the bundle
+        case = TrackedCase(
+            captured_case.case_id, captured_case.po, captured_case.transaction_id, captured_case.type,
+            captured_case.submitted_at, captured_case.status, captured_case.decision_at,
+            captured_case.amount_reimbursed.amount if captured_case.amount_reimbursed else None,
+            appeal_deadline=result.appeal_deadline)
     if case is not None:
         row.state = _from_case(case, charged, now)
         row.case_id, row.case_status = case.case_id, case.status.value
         row.reimbursed = case.amount_reimbursed or ZERO
+        row.appeal_deadline = case.appeal_deadline or row.appeal_deadline
         if row.state is RefundState.APPEAL_OPEN:
             row.deadline_kind, row.deadline = "appeal", case.appeal_deadline
-    elif review is ReviewState.FILED or captured_case is not None or refund.dispute.case_id:
+    elif review is ReviewState.FILED or refund.dispute.case_id:
         row.state = RefundState.FILED  # filed, not tracked yet
-        row.case_id = refund.dispute.case_id or (captured_case.case_id if captured_case else None)
+        row.case_id = refund.dispute.case_id
     elif result.verdict is Verdict.NOT_DISPUTABLE:
         row.state = RefundState.NOT_DISPUTABLE
     elif review is ReviewState.REJECTED:
@@ -175,7 +190,7 @@ def refund_rows(bundles: BundleIndex, cases: list[TrackedCase], now: datetime,
             continue
         row = RefundRow(po=case.po, transaction_id=case.transaction_id or "", state=_from_case(case, None, now),
                         issued_at=case.submitted_at, case_id=case.case_id, case_status=case.status.value,
-                        reimbursed=case.amount_reimbursed or ZERO)
+                        reimbursed=case.amount_reimbursed or ZERO, appeal_deadline=case.appeal_deadline)
         if row.state is RefundState.APPEAL_OPEN:
             row.deadline_kind, row.deadline = "appeal", case.appeal_deadline
         rows.append(row)

@@ -12,7 +12,7 @@ DIR missing).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -20,6 +20,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from collector.cases.calendar import calendar_entries, rows_for_bundles, still_open
 from collector.commands._bundles import bundles_or_exit
 from collector.folders import absolute
 from collector.terminal import Column, fit_table, make_console
@@ -84,6 +85,11 @@ COLUMNS = (
 )
 
 
+def zone_of(cases: list[tuple[str, RefundCase]]) -> str:
+    zones = {case.seller.timezone for _, case in cases}
+    return zones.pop() if len(zones) == 1 else "UTC"
+
+
 def _table(rows: list[DeadlineEntry], now: datetime, zone: str, width: int) -> Table:
     cells = [
         [
@@ -139,8 +145,15 @@ def deadlines(
 
     try:
         rows = open_deadlines(cases, policy_for, at)
+        # what was filed or decided since collection (custody log, case store) leaves the list
+        tracked = rows_for_bundles([Path(p) for p, _ in cases], source.folder, at, policy)
     except (PolicyError, ValueError) as exc:
         raise _usage(str(exc)) from None
+    opened, cancelled = calendar_entries(tracked, at, zone_of(cases))
+    listed = {(r.po, r.transaction_id, r.kind) for r in rows}
+    rows = [r for r in rows if still_open(r, tracked)]
+    rows += [e for e in opened if e.kind == "appeal" and (e.po, e.transaction_id, e.kind) not in listed]
+    rows.sort(key=lambda r: (r.time_left is None, r.time_left or timedelta(0), r.po))
     for problem in problems:
         typer.echo(f"warning: {problem}", err=True)
     zones = {case.seller.timezone for _, case in cases}
@@ -155,7 +168,7 @@ def deadlines(
             with out.open("w", encoding="utf-8") as handle:
                 make_console(file=handle, width=FILE_WIDTH).print(_table(rows, at, zone, FILE_WIDTH))
     else:
-        text = to_csv(rows) if output is OutputFormat.CSV else to_ics(rows, at)
+        text = to_csv(rows) if output is OutputFormat.CSV else to_ics(rows, at, cancelled=cancelled)
         if out is None:
             typer.echo(text, nl=False)
         else:

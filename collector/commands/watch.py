@@ -50,6 +50,7 @@ def watch(
     since: Annotated[str, typer.Option("--since", help="How far back the first scan of this folder looks.")] = "48h",
     margin: Annotated[str, typer.Option("--margin", help="Each scan overlaps the last successful one by this much.")] = "1h",
     no_track: Annotated[bool, typer.Option("--no-track", help="Do not read the Disputes dashboard.")] = False,
+    calendar: Annotated[Path | None, typer.Option("--calendar", help="Rewrite this .ics deadline calendar after every cycle.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
 ) -> None:
     """Scan, collect, track disputes and send alerts every --every, until stopped (SIGTERM, Ctrl-C)."""
@@ -58,7 +59,7 @@ def watch(
         raise typer.Exit(EXIT_USAGE)
     options = WatchOptions(every=parse_duration(every, "--every"), cycles=1 if once else cycles,
                            margin=parse_duration(margin, "--margin"), first_since=parse_duration(since, "--since"),
-                           track=not no_track)
+                           track=not no_track, calendar=absolute(calendar) if calendar else None)
     with operator_errors():
         settings = load_settings(config)
         watcher = Watcher(settings, absolute(out), options, on_cycle=lambda n, r: typer.echo(_line(n, r)))

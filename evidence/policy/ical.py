@@ -54,6 +54,24 @@ def _duration(delta: timedelta) -> str:
     return f"-PT{minutes // 60}H{minutes % 60}M" if minutes % 60 else f"-PT{minutes // 60}H"
 
 
+def _cancelled(entry: DeadlineEntry, now: datetime) -> list[str]:
+    """The same UID again, ``STATUS:CANCELLED`` with a higher ``SEQUENCE``: a calendar that had the
+    deadline removes it (RFC 5545 3.8.1.11); no alarm."""
+    assert entry.deadline is not None
+    what = "Appeal deadline" if entry.kind == "appeal" else "Dispute deadline"
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{entry.uid}",
+        "SEQUENCE:1",
+        "STATUS:CANCELLED",
+        f"DTSTAMP:{_stamp(now)}",
+        f"DTSTART:{_stamp(entry.deadline)}",
+        f"SUMMARY:{escape_text(f'Cancelled: {what.lower()}: PO {entry.po} ({entry.verdict})')}",
+        f"DESCRIPTION:{escape_text(f'Nothing left to file for refund {entry.transaction_id} on PO {entry.po}: {entry.verdict}.')}",
+        "END:VEVENT",
+    ]
+
+
 def _event(entry: DeadlineEntry, now: datetime, remind_before: timedelta) -> list[str]:
     assert entry.deadline is not None
     what = "Appeal deadline" if entry.kind == "appeal" else "Dispute deadline"
@@ -66,6 +84,8 @@ def _event(entry: DeadlineEntry, now: datetime, remind_before: timedelta) -> lis
     return [
         "BEGIN:VEVENT",
         f"UID:{entry.uid}",
+        "SEQUENCE:0",
+        "STATUS:CONFIRMED",
         f"DTSTAMP:{_stamp(now)}",
         f"DTSTART:{_stamp(entry.deadline)}",
         f"SUMMARY:{escape_text(summary)}",
@@ -79,11 +99,17 @@ def _event(entry: DeadlineEntry, now: datetime, remind_before: timedelta) -> lis
     ]
 
 
-def to_ics(entries: Iterable[DeadlineEntry], now: datetime, remind_before: timedelta = timedelta(hours=4)) -> str:
-    """An iCalendar document with one event per entry that has a deadline."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+def to_ics(entries: Iterable[DeadlineEntry], now: datetime, remind_before: timedelta = timedelta(hours=4),
+           cancelled: Iterable[DeadlineEntry] = ()) -> str:
+    """An iCalendar document with one event per entry that has a deadline, and one cancelled event
+    per ``cancelled`` entry (a deadline filed or closed since: same UID, ``STATUS:CANCELLED``)."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+             "X-WR-CALNAME:Dispute deadlines"]
     for entry in entries:
         if entry.deadline is not None:
             lines += _event(entry, now, remind_before)
+    for entry in cancelled:
+        if entry.deadline is not None:
+            lines += _cancelled(entry, now)
     lines.append("END:VCALENDAR")
     return "".join(part + CRLF for line in lines for part in fold_line(line))

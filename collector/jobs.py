@@ -126,17 +126,19 @@ def _job_lock(job_dir: Path) -> Iterator[None]:
 
 
 @in_own_thread
-def _scan(settings: CollectorSettings, since_text: str, limiter: RateLimiter, retry: RetryPolicy, stats: JobStats) -> list[tuple[str, str]]:
-    """(PO, transaction id) of every Customer Care refund on the Transactions dashboard since then."""
+def _scan(settings: CollectorSettings, since_text: str, limiter: RateLimiter, retry: RetryPolicy, stats: JobStats,
+          endpoint: str | None = None) -> list[tuple[str, str]]:
+    """(PO, transaction id) of every Customer Care refund on the Transactions dashboard since then
+    (on the job's browser at ``endpoint`` when given)."""
     from playwright.sync_api import sync_playwright
 
     from collector.inputs import parse_since
-    from collector.settings import context_options_for, launch_options_for
+    from collector.settings import context_options_for, open_browser
     from pages import TransactionsDashboard
 
     since = parse_since(since_text, datetime.now(UTC))
     with sync_playwright() as p:
-        browser = p.chromium.launch(**launch_options_for(settings, p.chromium))
+        browser = open_browser(p, settings, endpoint)
         try:
             context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
             page = context.new_page()
@@ -193,17 +195,35 @@ def run_job(
         configure_logging(log_file=job_dir / "job.log.jsonl", console_level=console_level)
         bind_job(job_id)
         tie_drivers_to_process(settings.data_dir)  # browser drivers die with this process, even on SIGKILL
-        try:
-            ensure_session(settings)
-        except BaseException:
-            _remove_unstarted(made)  # no session: the job never started, so it leaves no folder
-            raise
-        recapture_before = datetime.now(UTC) if request.recapture else None
-        with (
-            Journal(job_dir / "journal.sqlite") as journal,
-            RefundRegistry(out / STATE_DIR, out / BUNDLES_DIR, job_id=job_id, recapture_before=recapture_before) as registry,
-        ):
-            return _run(settings, request, out, job_id, job_dir, journal, registry, progress, assess_now)
+        with _job_browser(settings) as endpoint:
+            try:
+                ensure_session(settings, endpoint)
+            except BaseException:
+                _remove_unstarted(made)  # no session: the job never started, so it leaves no folder
+                raise
+            recapture_before = datetime.now(UTC) if request.recapture else None
+            with (
+                Journal(job_dir / "journal.sqlite") as journal,
+                RefundRegistry(out / STATE_DIR, out / BUNDLES_DIR, job_id=job_id, recapture_before=recapture_before) as registry,
+            ):
+                return _run(settings, request, out, job_id, job_dir, journal, registry, progress, assess_now, endpoint)
+
+
+@contextmanager
+def _job_browser(settings: CollectorSettings) -> Iterator[str | None]:
+    """One browser for the whole job: the session check, the scan and every worker connect to it.
+
+    The configured ``browser_endpoint``, else a browser server of the job's own (started before
+    the session check, which then needs no browser launch of its own), else (``shared_browser``
+    off) None: each of them launches its own Chromium."""
+    if settings.browser_endpoint or not settings.shared_browser:
+        yield settings.browser_endpoint
+        return
+    server = BrowserServer(launch_options_for(settings))
+    try:
+        yield server.start()
+    finally:
+        server.stop()
 
 
 def _run(
@@ -216,6 +236,7 @@ def _run(
     registry: RefundRegistry,
     progress: ProgressView | None,
     assess_now: Callable[[], datetime] | None,
+    endpoint: str | None,
 ) -> JobResult:
     stop_event = threading.Event()
     stats = JobStats()
@@ -231,7 +252,7 @@ def _run(
              rate_per_minute=settings.requests_per_minute, recapture=request.recapture, settings=settings.redacted())
     scan_since = request.scan_since or json.loads(journal.get_meta("inputs") or "{}").get("scan_since")
     if scan_since:  # every run looks again: refunds issued since the last run must not be missed
-        found = _scan(settings, scan_since, limiter, retry, stats)
+        found = _scan(settings, scan_since, limiter, retry, stats, endpoint)
         _add_scanned(journal, registry, found, scan_since)
         journal.set_meta("scan_done", datetime.now(UTC).isoformat())
     counts = journal.counts()
@@ -248,22 +269,14 @@ def _run(
     pending = counts[OrderState.PENDING]
     view.start(sum(counts.values()), sum(counts.values()) - pending)
     workers = [Worker(n + 1, runtime) for n in range(max(1, min(settings.concurrency, pending)))] if pending else []
-    server: BrowserServer | None = None
+    runtime.browser_endpoint = endpoint  # one browser for every worker (_job_browser)
     try:
-        if workers:
-            # One browser for every worker: the configured endpoint, or a server of our own.
-            runtime.browser_endpoint = settings.browser_endpoint
-            if runtime.browser_endpoint is None and settings.shared_browser:
-                server = BrowserServer(launch_options_for(settings))
-                runtime.browser_endpoint = server.start()
         for w in workers:
             w.start()
         _wait(workers, walker)
     finally:
         limiter.stop()
         view.close()
-        if server is not None:
-            server.stop()
     index = runtime.pipeline.finish() if journal.refunds() else None
     report = build_report(job_id=job_id, journal=journal, stats=stats, concurrency=settings.concurrency,
                           requests=limiter.acquired, rate_limit_wait_s=limiter.waited_s, stop_reason=walker.stop_reason)

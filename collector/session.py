@@ -31,6 +31,7 @@ from collector.settings import (
     CollectorSettings,
     context_options_for,
     launch_options_for,
+    open_browser,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -150,10 +151,11 @@ def login_interactive(settings: CollectorSettings) -> Path:
 
 
 @in_own_thread
-def check_session(settings: CollectorSettings) -> bool:
+def check_session(settings: CollectorSettings, endpoint: str | None = None) -> bool:
     """True when the saved session still opens a signed-in screen, False when the site asks to
     sign in. A 5xx / 429 / dropped answer raises the page objects' transient error instead of
-    answering False (``ensure_session`` retries it)."""
+    answering False (``ensure_session`` retries it). With ``endpoint`` (the job's browser server)
+    the check uses that browser instead of launching one of its own."""
     from playwright.sync_api import sync_playwright
 
     from pages.errors import ConnectionLost, RateLimited, ServerError
@@ -163,7 +165,7 @@ def check_session(settings: CollectorSettings) -> bool:
         return False
     timeout = settings.navigation_timeout_s * 1000
     with sync_playwright() as p:
-        browser = p.chromium.launch(**launch_options_for(settings, p.chromium))
+        browser = open_browser(p, settings, endpoint)
         try:
             context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
             page = context.new_page()
@@ -186,12 +188,13 @@ def check_session(settings: CollectorSettings) -> bool:
             browser.close()
 
 
-def ensure_session(settings: CollectorSettings) -> Path:
-    """A working saved session before a job starts: checked, renewed with credentials, or an error."""
+def ensure_session(settings: CollectorSettings, endpoint: str | None = None) -> Path:
+    """A working saved session before a job starts: checked (on the browser at ``endpoint`` when
+    given), renewed with credentials, or an error."""
     from collector.retry import RetryPolicy
 
     policy = RetryPolicy(settings.retry_attempts, settings.retry_initial_wait_s, settings.retry_max_wait_s)
-    if settings.session_path.is_file() and policy.call(lambda: check_session(settings), step="session.check"):
+    if settings.session_path.is_file() and policy.call(lambda: check_session(settings, endpoint), step="session.check"):
         return settings.session_path
     if settings.has_credentials:
         return policy.call(lambda: login_with_credentials(settings), step="login")

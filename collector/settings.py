@@ -34,7 +34,7 @@ from collector.browser import find_browser, launch_options
 from collector.errors import ConfigError, clip
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from playwright.sync_api import BrowserType
+    from playwright.sync_api import Browser, BrowserType, Playwright
 
 APP_NAME = "cc-refund-collector"
 REAL_SELLER_CENTER = "https://seller.walmart.com"
@@ -271,6 +271,14 @@ def launch_options_for(settings: CollectorSettings, chromium: BrowserType | None
     """Keyword arguments for ``BrowserType.launch``."""
     choice = find_browser(chromium, explicit=settings.browser_path)
     return launch_options(choice, headless=settings.headless, home=settings.data_dir / "browser")
+
+
+def open_browser(p: Playwright, settings: CollectorSettings, endpoint: str | None = None) -> Browser:
+    """A connection to the browser server at ``endpoint`` (the job's own or a remote one), else a
+    Chromium of this thread's own. Closing a connected browser only disconnects from it."""
+    if endpoint:
+        return p.chromium.connect(endpoint, timeout=settings.navigation_timeout_s * 1000)
+    return p.chromium.launch(**launch_options_for(settings, p.chromium))
 
 
 def context_options_for(settings: CollectorSettings, *, storage_state: Path | None = None) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from collector.traces import bundle_trace, stop_scrubbed
 from collector.settings import (
     CollectorSettings,
     context_options_for,
-    launch_options_for,
+    open_browser,
 )
 from collector.walker import OrderResult, Walker
 from pages.errors import PageError, SessionExpired
@@ -116,9 +116,7 @@ class Worker(threading.Thread):
 
     def _browser(self, p: Playwright) -> Browser:
         """The job's shared browser (its server's endpoint), or a browser of this worker's own."""
-        if self.job.browser_endpoint:
-            return p.chromium.connect(self.job.browser_endpoint, timeout=self.job.settings.navigation_timeout_s * 1000)
-        return p.chromium.launch(**launch_options_for(self.job.settings, p.chromium))
+        return open_browser(p, self.job.settings, self.job.browser_endpoint)
 
     def _context_for(self, browser: Browser) -> tuple[BrowserContext, int]:
         """The worker's browser context, kept across orders (signed-in state, static files in its

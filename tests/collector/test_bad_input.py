@@ -287,7 +287,7 @@ def test_jobs_list_names_a_truncated_journal(tmp_path: Path) -> None:
 
 def test_resuming_a_job_with_a_corrupt_journal_names_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
     journal = _corrupt_job(Path("out"))
-    monkeypatch.setattr("collector.jobs.ensure_session", lambda settings: Path("session.json"))
+    monkeypatch.setattr("collector.jobs.ensure_session", lambda settings, endpoint=None: Path("session.json"))
     line = usage_error(runner.invoke(app, ["collect", "--resume", "job-0123456789ab", "--out", "out"]))
     assert str(journal) in line and "not a readable job journal" in line
 

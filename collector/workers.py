@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = structlog.get_logger()
 SITE_REQUEST_TYPES = frozenset({"document", "fetch", "xhr"})  # what the rate limit counts
 MAX_RENEWALS_PER_ORDER = 5  # a session shared by N workers can expire more than once per order
+CONTEXT_MAX_ORDERS = 25  # then a fresh context (and renderer): static files fetched again once, memory given back
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Worker(threading.Thread):
         self.requests_sent = 0  # page (document) and API (fetch/XHR) requests of this worker
         self._context: BrowserContext | None = None  # kept across orders (see _context_for)
         self._generation = -1  # the session generation the kept context was opened with
+        self._context_orders = 0  # orders begun in the kept context
 
     def run(self) -> None:
         bind_job(self.job.job_id, worker=self.number)
@@ -122,12 +124,17 @@ class Worker(threading.Thread):
         """The worker's browser context, kept across orders (signed-in state, static files in its
         cache). A new one is opened after an error (``_drop_context``: a broken order must not
         leave its state to the next), when another worker renewed the session (the saved cookies
-        changed), and for every order when traces are on (a bundle's trace holds its order alone)."""
+        changed), for every order when traces are on (a bundle's trace holds its order alone), and
+        after ``CONTEXT_MAX_ORDERS`` orders (a renderer kept for a whole long job keeps growing:
+        docs/performance.md, "Scale")."""
         generation = self.job.keeper.generation
-        if self._context is not None and self._generation == generation and self.job.settings.trace == "off":
+        if (self._context is not None and self._generation == generation and self.job.settings.trace == "off"
+                and self._context_orders < CONTEXT_MAX_ORDERS):
+            self._context_orders += 1
             return self._context, generation
         self._drop_context()
         self._context, self._generation = self._new_context(browser)
+        self._context_orders = 1
         return self._context, generation
 
     def _drop_context(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import signal
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -21,7 +21,6 @@ from collector.errors import EXIT_FAILED, EXIT_USAGE, operator_errors
 from collector.folders import absolute
 from collector.settings import load_settings
 from collector.watch import CycleResult, Watcher, WatchOptions
-from evidence import formatting
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)\s*$", re.IGNORECASE | re.ASCII)
 _UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
@@ -35,7 +34,7 @@ def parse_duration(text: str, option: str) -> timedelta:
 
 
 def _line(n: int, result: CycleResult) -> str:
-    at = formatting.iso_utc(result.started)
+    at = result.started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if not result.ok:
         return f"cycle {n} at {at} failed: {result.error} (retried on the next tick)"
     return (f"cycle {n} at {at}: {len(result.new_refunds)} new refund(s), {result.changes} dispute change(s), "

@@ -7,7 +7,8 @@ index) agrees:
 * ``filed``: the custody log holds a ``filed`` entry with a ``case_id`` (the dispute was submitted);
 * otherwise the latest review decision: none is ``to_review``, then ``rejected``,
   ``needs_evidence`` or ``approved``;
-* an approval is ``approval_stale`` when the evidence changed after it.
+* an approval is ``approval_stale`` when the evidence changed after it; a ``needs_evidence``
+  decision followed by new evidence is ``to_review`` again (the reviewer decides on it).
 
 What "evidence changed" means: recording a decision re-seals the bundle (a new review file, a
 re-rendered report, a new manifest digest), and so does a new assessment, so the manifest digest
@@ -74,19 +75,23 @@ def decision_entry(bundle: Bundle, number: int) -> CustodyEntry | None:
     return None
 
 
+def _evidence_changed_since(bundle: Bundle) -> bool:
+    """Whether the evidence changed after the latest decision (True when the log cannot tell)."""
+    entry = decision_entry(bundle, len(bundle.reviews))
+    if entry is None:
+        return True  # a decision the custody log does not account for is not trusted
+    made_on = entry.details.get(EVIDENCE_DIGEST_DETAIL)
+    if made_on is not None:
+        return made_on != evidence_digest(bundle.manifest)
+    # A decision recorded before evidence digests were kept: changed once evidence was added after it.
+    return any(e.event is CustodyEvent.EVIDENCE_ADDED for e in bundle.custody[entry.seq :])
+
+
 def approval_is_current(bundle: Bundle) -> bool:
     """Whether the latest decision is an approval made on the evidence the bundle holds now."""
     if not bundle.reviews or bundle.reviews[-1].outcome is not ReviewOutcome.APPROVED_TO_FILE:
         return False
-    entry = decision_entry(bundle, len(bundle.reviews))
-    if entry is None:
-        return False  # an approval the custody log does not account for is not trusted
-    made_on = entry.details.get(EVIDENCE_DIGEST_DETAIL)
-    if made_on is not None:
-        return made_on == evidence_digest(bundle.manifest)
-    # An approval recorded before evidence digests were kept: stale once evidence was added after it.
-    later = bundle.custody[entry.seq :]
-    return not any(e.event is CustodyEvent.EVIDENCE_ADDED for e in later)
+    return not _evidence_changed_since(bundle)
 
 
 def review_state(bundle: Bundle) -> ReviewState:
@@ -99,5 +104,6 @@ def review_state(bundle: Bundle) -> ReviewState:
     if outcome is ReviewOutcome.REJECTED:
         return ReviewState.REJECTED
     if outcome is ReviewOutcome.NEEDS_MORE_EVIDENCE:
-        return ReviewState.NEEDS_EVIDENCE
+        # Evidence added since: back in the queue for a decision.
+        return ReviewState.TO_REVIEW if _evidence_changed_since(bundle) else ReviewState.NEEDS_EVIDENCE
     return ReviewState.APPROVED if approval_is_current(bundle) else ReviewState.APPROVAL_STALE

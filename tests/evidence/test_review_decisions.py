@@ -168,3 +168,10 @@ def test_the_report_names_the_forms_reason_and_where_the_form_is(bundle: Path) -
     html = (bundle / "report.html").read_text(encoding="utf-8")
     assert "reason <strong>Customer was contacted within 48 hours</strong>" in html
     assert "<code>https://seller.walmart.com/disputes/new?transaction=CCR-88121</code>" in html
+
+
+def test_needs_evidence_goes_back_to_review_once_evidence_is_added(lost: Path) -> None:
+    needs_evidence(lost, "ann", "attach the carrier claim", clock=lambda: LATER)
+    assert review_state(read_bundle(lost)) is ReviewState.NEEDS_EVIDENCE
+    _claim(lost)
+    assert review_state(read_bundle(lost)) is ReviewState.TO_REVIEW

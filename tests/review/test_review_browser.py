@@ -103,6 +103,7 @@ def test_decisions_added_evidence_stale_approval_and_packet(
     expect(page.locator("#saved")).to_contain_text("File added")
     expect(claim).to_contain_text("Carrier claim filed")
     expect(claim).to_contain_text("UPS claim 7781")
+    expect(page.locator("#review-state")).to_have_text("to review")  # the missing evidence came: decide again
     expect(page.locator("#added a", has_text="UPS claim 7781")).to_have_attribute("href", re.compile(r"^added/"))
 
     # Approve with edited text, the form's reason and the claim attached.

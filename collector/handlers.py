@@ -191,6 +191,7 @@ class Handler:
         seller_addresses: list[str] | None = None,
         shared: SharedCache | None = None,
         observed_requests: Callable[[], int] = lambda: 0,
+        on_downloads: Callable[[int], None] | None = None,
     ) -> None:
         self.page = page
         self.layout = layout
@@ -203,6 +204,7 @@ class Handler:
         self.stop_event = stop_event
         self.seller_addresses = seller_addresses or []
         self.observed_requests = observed_requests  # this worker's page + API requests so far
+        self.on_downloads = on_downloads or (lambda _n: None)  # files fetched outside the page (attachments)
         self.shared = shared if shared is not None else SharedCache()
 
     # ------------------------------------------------------------------ plumbing
@@ -321,7 +323,11 @@ class Handler:
                 # InboxPage's constructor only defines locators: open_thread goes straight to the URL.
                 thread = InboxPage(self.page, **self._kw()).open_thread(ref)
                 recorder("inbox.thread", self.page)
-                return thread.read(seller_addresses=self.seller_addresses)
+                messages = thread.read(seller_addresses=self.seller_addresses)
+                # Attachments are fetched with the page's API client, which the browser context's
+                # request events never see: counted here (and so paid to the rate limit by _step).
+                self.on_downloads(sum(1 for m in messages for a in m.attachments if a.sha256 is not None))
+                return messages
 
             messages.extend(self._step("thread", read_thread))
         return messages

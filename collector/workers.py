@@ -156,6 +156,12 @@ class Worker(threading.Thread):
         context.on("request", self._on_request)
         return context, generation
 
+    def _downloaded(self, files: int) -> None:
+        """Files the handler fetched with the page's API client (no request event): counted too."""
+        self.requests_sent += files
+        for _ in range(files):
+            self.job.stats.site_request()
+
     def _on_request(self, request: Request) -> None:
         if request.resource_type in SITE_REQUEST_TYPES:
             self.requests_sent += 1  # only this worker's thread runs Playwright callbacks
@@ -198,6 +204,7 @@ class Worker(threading.Thread):
                 seller_addresses=job.settings.seller_addresses,
                 shared=job.shared,
                 observed_requests=lambda: self.requests_sent,
+                on_downloads=self._downloaded,
                 on_bytes=traffic.screen_kept if traffic is not None else None,
             )
             try:

@@ -107,3 +107,21 @@ def test_an_order_with_a_return_is_searched_on_the_returns_dashboard(site: MockS
         *_inbox_walk(site), *_threads(site, po),
     ]
     assert _requests_of_one_order_job(site, tmp_path, "transactions-2024", po) == expected
+
+
+def test_attachment_downloads_are_counted_like_every_other_request(site: MockSite, tmp_path: Path) -> None:
+    """The Inbox attachments are fetched outside the page (its API client): they still count in
+    the report's requests and are paid to the rate limit."""
+    po = "4342076435326"  # the UPS claim receipt is attached in its Customer thread
+    settings = settings_for(site, tmp_path / "data", concurrency=1, layout="transactions-2024")
+    save_signed_in_session(site, settings)
+    before = len(site.request_log)
+    result = run_job(settings, JobRequest(orders=InputBatch(pos=[po])), tmp_path / "out", progress=PlainProgress(io.StringIO()))
+    assert result.exit_code == 0, result.report.failures
+    sent = [r.path for r in site.request_log[before:] if r.outcome != "static" and r.path != "/favicon.ico"]
+    downloads = [p for p in sent if p.startswith("/inbox/attachments/")]
+    assert len(downloads) == 1
+    by_workers = len(sent) - len(SESSION_CHECK)  # the session check is the job's, not a worker's
+    assert result.report.site_requests == by_workers
+    assert result.report.requests_per_order["total"] == by_workers
+    assert result.report.requests >= by_workers  # every request paid to the rate limit

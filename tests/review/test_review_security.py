@@ -110,3 +110,13 @@ def test_only_sealed_files_are_served_and_never_as_a_page_that_runs(review_app: 
     assert snapshot.status == 200 and snapshot.getheader("Content-Security-Policy").startswith("sandbox")
     image = request(review_app, "GET", f"/b/{NAME}/captures/01-refund-details.png")
     assert image.getheader("Content-Type") == "image/png" and image.read_body.startswith(b"\x89PNG")
+
+
+def test_a_tampered_bundle_is_shown_as_such_and_no_decision_is_sealed_over_it(review_app: Running, bundles: Path) -> None:
+    (bundles / NAME / "emails/0001.eml").write_bytes(b"rewritten history")
+    page = request(review_app, "GET", f"/b/{NAME}/")
+    assert page.status == 200 and b"This bundle fails verification" in page.read_body
+    body = {"reviewer": "Ann", "note": "no", "csrf": review_app.guard.csrf}
+    refused = request(review_app, "POST", f"/b/{NAME}/reject", body=body)
+    assert refused.status == 400 and b"Not saved" in refused.read_body
+    assert read_bundle(bundles / NAME).reviews == []

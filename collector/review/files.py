@@ -8,13 +8,14 @@ JSON and text as plain text. Anything else is a download.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from starlette.responses import Response
 
 from evidence.bundle import Bundle
-from evidence.bundle.layout import check_relative_path
 from evidence.bundle.errors import UnsafePathError
+from evidence.bundle.layout import check_relative_path
 from evidence.bundle.sources import read_regular_file
 
 INLINE = {
@@ -43,7 +44,7 @@ def file_response(bundle: Bundle, path: str) -> Response | None:
     except OSError:
         return None
     suffix = PurePosixPath(path).suffix.lower()
-    name = PurePosixPath(path).name.replace('"', "")
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", PurePosixPath(path).name)  # a header value: nothing to escape
     headers = {"Content-Disposition": f'inline; filename="{name}"'}
     if suffix in (".html", ".htm"):
         headers["Content-Security-Policy"] = SNAPSHOT_CSP

@@ -1,9 +1,10 @@
 """Serving a bundle's sealed files to the review app, safely.
 
 Only files the manifest lists are served (nothing else in the folder, no ``..``). Each answer
-names a media type the browser cannot turn into a page that runs code: images as images, PDFs as
-PDFs, captured HTML snapshots inside a ``sandbox`` CSP (no script, no requests), and e-mails,
-JSON and text as plain text. Anything else is a download.
+names a media type the browser cannot turn into a page that runs code: images as images,
+captured HTML snapshots inside a ``sandbox`` CSP (no script, no requests), and e-mails, JSON and
+text as plain text. Anything else (a PDF too: the browser's viewer would run under the app's
+origin) is a download, opened by the system's viewer.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ INLINE = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
-    ".pdf": "application/pdf",
     ".eml": "text/plain; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
     ".json": "text/plain; charset=utf-8",

@@ -105,6 +105,8 @@ class RefundRow:
         )
         for key in ("charged", "disputed", "reimbursed", "lost"):
             data[key] = str(data[key]) if data[key] is not None else None
+        for key in ("dispute_deadline", "appeal_deadline"):
+            data[key] = formatting.iso_utc(data[key]) if data[key] is not None else None
         return data
 
 

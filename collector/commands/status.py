@@ -22,8 +22,9 @@ import typer
 
 from collector.cases.overview import load_overview
 from collector.cases.status import money_by_period, state_counts
-from collector.errors import EXIT_FAILED, EXIT_USAGE
+from collector.errors import EXIT_FAILED, EXIT_USAGE, operator_errors
 from collector.folders import absolute
+from collector.settings import load_settings
 from collector.terminal import Column, fit_table, make_console
 from evidence import formatting
 from evidence.models import Money
@@ -73,7 +74,9 @@ def status(
     if not out.is_dir():
         typer.echo(f"error: {out} is not a folder: give collect's output folder (--out)", err=True)
         raise typer.Exit(EXIT_USAGE)
-    overview = load_overview(out, at, policy_id=policy)
+    with operator_errors():
+        settings = load_settings()  # the seller's zone when no bundle names it; the policy setting
+    overview = load_overview(out, at, policy_id=policy or settings.policy_id, zone=settings.seller_timezone)
     for problem in overview.problems:
         typer.echo(f"warning: {problem}", err=True)
     if overview.empty:
@@ -102,6 +105,9 @@ def status(
         console.print(fit_table(MONEY_COLUMNS, [[m.period, str(m.refunds), _usd(m.charged), _usd(m.disputed),
                                                  _usd(m.reimbursed), _usd(m.lost)] for m in money],
                                 console.width, title=f"Money by {by.value} of issue"))
+        unknown = money[-1].unknown_charges
+        if unknown:
+            console.print(f"{unknown} tracked case(s) have no bundle in this folder: their charge is not counted.")
     raise typer.Exit(EXIT_FAILED if overview.problems else 0)
 
 

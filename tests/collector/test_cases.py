@@ -185,3 +185,27 @@ def test_money_by_week_and_month(out: Path, store: SqliteCaseStore) -> None:
     total = money_by_period(rows, ZONE, "month")[-1]
     assert (total.refunds, total.charged, total.reimbursed, total.lost) == (2, Decimal("45.05"), Decimal("10.00"),
                                                                            Decimal("45.05"))
+
+
+def test_status_command_table_json_and_errors(out: Path, store: SqliteCaseStore, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from collector.cli import app
+
+    runner = CliRunner()
+    store.save_case(TrackedCase(CASE, PO, TRANSACTION, "Customer Care refund", SUBMITTED, CaseStatus.DENIED,
+                                decision_at=DENIED, appeal_deadline=APPEAL_DEADLINE))
+    table = runner.invoke(app, ["status", str(out), "--now", "2026-12-02T12:00:00Z"], terminal_width=160)
+    assert table.exit_code == 0, table.output
+    assert "appeal open until Jan 1, 2027, 12:00 AM CST" in table.output and "Appeal by Jan 1, 2027" in table.output
+    assert "1 appeal open" in table.output and "2026-W47" in table.output
+    shown = runner.invoke(app, ["status", str(out), "--json", "--by", "month", "--now", "2026-12-02T12:00:00Z"])
+    assert shown.exit_code == 0, shown.output
+    data = __import__("json").loads(shown.stdout)
+    assert data["states"]["appeal open"] == 1 and data["money"]["periods"][0]["period"] == "2026-11"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = runner.invoke(app, ["status", str(empty)])
+    assert nothing.exit_code == 1 and "no bundles and no tracked cases" in nothing.output
+    bad = runner.invoke(app, ["status", str(out), "--now", "yesterday"])
+    assert bad.exit_code == 2 and "cannot read the time" in bad.output

@@ -213,7 +213,12 @@ class Pipeline:
 
     def finish(self) -> Path | None:
         """Write the index over every bundle in the output folder."""
-        return write_index(self.out_dir, clock=self.clock, now=self.assess_now())
+        from collector.cases.overview import index_states
+
+        now = self.assess_now()
+        # the states `collector status` shows (review, and the disputes tracked in the case store)
+        return write_index(self.out_dir, clock=self.clock, now=now,
+                           states=index_states(self.out_dir.parent, now, self.settings.policy_id))
 
 
 def _read_case(folder: Path) -> RefundCase | None:

@@ -38,6 +38,7 @@ from collector.cases import open_store
 from collector.cases.overview import load_overview
 from collector.claims import REGISTRY, STATE_DIR
 from collector.errors import ConfigError
+from collector.folders import BUNDLES_DIR
 from collector.settings import CollectorSettings
 
 __all__ = ["LAST_SCAN", "WATCH_JOB", "CycleResult", "Watcher", "WatchOptions"]
@@ -180,6 +181,12 @@ class Watcher:
         alerts += deadline_alerts(overview.rows, self.clock(), self.settings.alert_hours, overview.zone)
         raise_alerts(store, alerts, self.channels)
         result.alerts_sent, result.alerts_failed = deliver(store, self.channels, self.clock())
+        if (self.out / BUNDLES_DIR).is_dir() and not overview.empty:  # the index shows the states just tracked
+            from collector.cases.overview import index_states
+            from evidence.bundle import write_index
+
+            now = self.clock()
+            write_index(self.out / BUNDLES_DIR, now=now, states=index_states(self.out, now, self.settings.policy_id))
         if self.options.calendar is not None and not overview.empty:
             from collector.cases.calendar import write_calendar
 

@@ -14,7 +14,7 @@ from collector.folders import BUNDLES_DIR
 from evidence.bundle.reader import Bundle
 from evidence.policy import Policy, default_registry
 
-__all__ = ["Overview", "load_overview"]
+__all__ = ["Overview", "index_states", "load_overview"]
 
 
 @dataclass
@@ -44,3 +44,9 @@ def load_overview(out: Path, now: datetime, *, policy_id: str | None = None, zon
     zones = {b.case.seller.timezone for b in bundles.bundles.values()}
     shown = zones.pop() if len(zones) == 1 else (zone or "UTC")
     return Overview(out, refund_rows(bundles, cases, now, policy_for), bundles.problems, shown)
+
+
+def index_states(out: Path, now: datetime, policy_id: str | None = None) -> dict[str, str]:
+    """Bundle folder name -> state text, for the index page (the same words as ``collector status``)."""
+    overview = load_overview(out, now, policy_id=policy_id)
+    return {Path(r.bundle).name: r.state_text(overview.zone) for r in overview.rows if r.bundle}

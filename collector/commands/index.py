@@ -7,12 +7,14 @@ no bundles gets no page: one line, exit 1. Exit 2 for a folder that does not exi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from collector.commands._bundles import bundles_or_exit
+from collector.folders import BUNDLES_DIR
 from evidence.bundle import BundleError, write_index
 from evidence.bundle.index import bundle_folders
 
@@ -26,8 +28,13 @@ def index(
 ) -> None:
     """Write index.html: every bundle with verdict, deadline and time left, linking its report."""
     source = bundles_or_exit(folder)
+    states = {}
+    if source.folder.name == BUNDLES_DIR:  # an output folder's bundles: the states `collector status` shows
+        from collector.cases.overview import index_states
+
+        states = index_states(source.folder.parent, datetime.now(UTC))
     try:
-        path = write_index(source.folder)
+        path = write_index(source.folder, states=states)
     except BundleError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

@@ -13,6 +13,7 @@ readable bundle is listed with its problem instead of being skipped silently.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -21,11 +22,18 @@ from evidence.bundle.errors import BundleError, BundleNotFound
 from evidence.bundle.layout import bundle_key
 from evidence.bundle.manifest import Clock, utc_now
 from evidence.bundle.reader import read_bundle
+from evidence.bundle.review_state import ReviewState, review_state
 from evidence.bundle.verify import is_bundle_dir, verify_bundle
 from evidence.bundle.writer import replace_file
 from evidence.report import IndexRow, render_index
 
 INDEX = "index.html"
+# Without a state from the caller, the review state, in the words `collector status` uses.
+REVIEW_STATE_TEXT = {
+    ReviewState.TO_REVIEW: "to review", ReviewState.NEEDS_EVIDENCE: "to review",
+    ReviewState.APPROVAL_STALE: "to review", ReviewState.APPROVED: "approved", ReviewState.REJECTED: "rejected",
+    ReviewState.FILED: "filed",
+}
 
 
 def bundle_folders(folder: Path) -> list[Path]:
@@ -33,7 +41,9 @@ def bundle_folders(folder: Path) -> list[Path]:
     return sorted(child for child in folder.iterdir() if is_bundle_dir(child))
 
 
-def index_rows(folder: Path) -> list[IndexRow]:
+def index_rows(folder: Path, states: Mapping[str, str] | None = None) -> list[IndexRow]:
+    """``states``: bundle folder name -> the refund's state (the collector's, from its case store);
+    a bundle it does not name shows its review state."""
     rows: list[IndexRow] = []
     latest: dict[str, int] = {}
     for path in bundle_folders(folder):
@@ -62,6 +72,7 @@ def index_rows(folder: Path) -> list[IndexRow]:
                 problems=problems,
                 assessment=assessment,
                 money=case.refund.breakdown.net_payable,
+                state=(states or {}).get(path.name) or REVIEW_STATE_TEXT[review_state(bundle)],
             )
         )
     return [_mark_superseded(row, latest) for row in rows]
@@ -74,7 +85,8 @@ def _mark_superseded(row: IndexRow, latest: dict[str, int]) -> IndexRow:
     return row
 
 
-def write_index(folder: Path, clock: Clock = utc_now, *, now: datetime | None = None) -> Path:
+def write_index(folder: Path, clock: Clock = utc_now, *, now: datetime | None = None,
+                states: Mapping[str, str] | None = None) -> Path:
     """Write ``folder/index.html`` (atomically) and return its path.
 
     ``now`` is when "time left" is counted from (default: the generation time); the demo passes
@@ -83,5 +95,5 @@ def write_index(folder: Path, clock: Clock = utc_now, *, now: datetime | None = 
     if not folder.is_dir():
         raise BundleNotFound("no such folder", folder)
     target = folder / INDEX
-    replace_file(target, render_index(index_rows(folder), clock(), now=now).encode("utf-8"))
+    replace_file(target, render_index(index_rows(folder, states), clock(), now=now).encode("utf-8"))
     return target

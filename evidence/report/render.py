@@ -319,6 +319,7 @@ class IndexRow:
     superseded: bool = False
     assessment: Assessment | None = None
     money: Money | None = None  # the refund's amount, for the totals per verdict
+    state: str | None = None  # where the refund stands (review, dispute), as `collector status` says
 
 
 def row_status(row: IndexRow, now: datetime) -> formatting.Status:

@@ -209,3 +209,16 @@ def test_status_command_table_json_and_errors(out: Path, store: SqliteCaseStore,
     assert nothing.exit_code == 1 and "no bundles and no tracked cases" in nothing.output
     bad = runner.invoke(app, ["status", str(out), "--now", "yesterday"])
     assert bad.exit_code == 2 and "cannot read the time" in bad.output
+
+
+def test_the_index_page_shows_the_same_states(out: Path, store: SqliteCaseStore) -> None:
+    from typer.testing import CliRunner
+
+    from collector.cli import app
+
+    (out / "bundles" / "index.html").unlink(missing_ok=True)
+    assert CliRunner().invoke(app, ["index", str(out)]).exit_code == 0
+    assert '<span class="badge state" title="state">window missed</span>' in (out / "bundles" / "index.html").read_text()
+    store.save_case(TrackedCase(CASE, PO, TRANSACTION, "Customer Care refund", SUBMITTED, CaseStatus.APPEAL_SUBMITTED))
+    assert CliRunner().invoke(app, ["index", str(out)]).exit_code == 0
+    assert '<span class="badge state" title="state">appealed</span>' in (out / "bundles" / "index.html").read_text()

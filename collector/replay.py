@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from collector.archive import BUNDLE_ARCHIVE
+from collector.errors import CollectorError
 from evidence.bundle.reader import Bundle
 from evidence.webarchive import ArchivedExchange, ArchivePage, read_pages, read_wacz
 from pages.base import Screen
@@ -30,11 +32,10 @@ from pages.errors import PageError
 if TYPE_CHECKING:  # pragma: no cover
     from playwright.sync_api import Browser, BrowserContext, Page, Route
 
-BUNDLE_ARCHIVE = "captures/archive.wacz"
 _HOP_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length", "connection"})
 
 
-class ReplayError(Exception):
+class ReplayError(CollectorError):
     """The bundle cannot be replayed (no archive, an unknown screen); the message says why."""
 
 

@@ -31,6 +31,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from cdxj_indexer.main import CDXJIndexer
 from warcio.archiveiterator import ArchiveIterator
@@ -274,9 +275,7 @@ def read_wacz(data: bytes) -> list[ArchivedExchange]:
         for record in ArchiveIterator(io.BytesIO(warc)):
             record_id = record.rec_headers.get_header("WARC-Record-ID")
             if record.rec_type == "response" and record.http_headers is not None:
-                status, _, reason = record.http_headers.get_statuscode(), None, ""
-                line = record.http_headers.statusline
-                reason = line.split(" ", 1)[1] if " " in line else ""
+                status, _, reason = record.http_headers.statusline.partition(" ")  # "200 OK"
                 responses[record_id] = (
                     record.rec_headers.get_header("WARC-Target-URI"),
                     int(status),
@@ -314,8 +313,6 @@ def read_wacz(data: bytes) -> list[ArchivedExchange]:
 
 
 def _request_target(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 

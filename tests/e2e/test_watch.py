@@ -1,8 +1,9 @@
 """End to end: `collector watch` over several ticks while refunds appear on the mock (its clock
 advanced between ticks, no real waiting): each refund captured exactly once, none missed, one
 issued between two ticks and one issued during a tick (after that tick's scan read the
-dashboard) included; a "refund found" alert recorded once per refund. A second watcher on the
-same folder is refused."""
+dashboard) included. Alerts go to a real local SMTP server (STARTTLS + AUTH) and a local webhook:
+"refund found" once per refund, a deadline warning once, and none after the refund is filed. A
+second watcher on the same folder is refused."""
 
 from __future__ import annotations
 
@@ -13,15 +14,20 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from collector.alerts import EmailChannel, WebhookChannel
 from collector.cases import open_store
 from collector.errors import ConfigError
 from collector.watch import LAST_SCAN, Watcher, WatchOptions
+from evidence.bundle import custody, read_bundle
+from evidence.bundle.custody import CustodyEvent
 from fixtures.scenario import ScenarioTransaction, load_scenario
 from fixtures.site import MockSite
+from tests.collector.alert_servers import SMTP_PASSWORD, SMTP_USER, SmtpServer, WebhookReceiver, smtp_server, webhook
 from tests.e2e.conftest import assert_every_refund_once, save_signed_in_session, settings_for
 from tests.fixtures.helpers import MINIMAL, OPEN_PO, OPEN_TXN, PASSED_TXN, SALE_PO, SELLER_REFUND_PO
 
 pytestmark = pytest.mark.slow
+__all__ = ["smtp_server", "webhook"]  # fixtures
 
 
 @pytest.fixture
@@ -37,9 +43,14 @@ def _refund(site: MockSite, po: str, txn_id: str, at: datetime) -> None:
         {**template.model_dump(), "transaction_id": txn_id, "posted_at": at, "settlement_date": None}))
 
 
-def test_watch_captures_every_refund_once_across_ticks(mini_site: MockSite, tmp_path: Path) -> None:
+def test_watch_captures_every_refund_once_across_ticks(mini_site: MockSite, tmp_path: Path, smtp_server: SmtpServer,
+                                                      webhook: WebhookReceiver) -> None:
     site, out = mini_site, tmp_path / "out"
-    settings = settings_for(site, tmp_path / "data", concurrency=1)
+    # the open refund's 48-hour window ends 26 h after t0: warn at 30 h (tick 1) and 25 h (tick 3)
+    settings = settings_for(site, tmp_path / "data", concurrency=1, alert_hours=[30, 25])
+    channels = [EmailChannel(host="127.0.0.1", port=smtp_server.port, sender="collector@seller.example",
+                             recipients=["ops@seller.example"], user=SMTP_USER, password=SMTP_PASSWORD,
+                             ssl_context=smtp_server.client_context), WebhookChannel(webhook.url)]
     save_signed_in_session(site, settings)
     t0 = site.scenario.clock.now
     between, during = f"T-{SALE_PO}-90", f"T-{SELLER_REFUND_PO}-91"
@@ -49,6 +60,12 @@ def test_watch_captures_every_refund_once_across_ticks(mini_site: MockSite, tmp_
             site.advance_clock(timedelta(minutes=30))
         if n == 2:
             _refund(site, SALE_PO, between, t0 + timedelta(minutes=10))  # issued between ticks 1 and 2
+            # the seller files the open refund (as `collector file` does: the form, then the custody log)
+            order, txn = site.data.find_transaction(OPEN_TXN)  # type: ignore[misc]
+            case = site.book.file(order, txn, "Item delivered", "Delivered with photo proof on Nov 24.", [])
+            [bundle] = [p for p in (out / "bundles").iterdir() if p.name.startswith(f"{OPEN_PO}_")]
+            custody.append(bundle, CustodyEvent.FILED, actor="collector file", at=site.scenario.clock.now,
+                           manifest_sha256=read_bundle(bundle).manifest_sha256, details={"case_id": case.case_id})
 
     def after_collect(n: int) -> None:
         if n == 2:  # issued while tick 2 runs (it started at t0+30), after its scan read the dashboard;
@@ -58,7 +75,7 @@ def test_watch_captures_every_refund_once_across_ticks(mini_site: MockSite, tmp_
 
     watcher = Watcher(settings, out, WatchOptions(every=timedelta(0), cycles=3, margin=timedelta(minutes=15),
                                                   track=False),
-                      clock=lambda: site.scenario.clock.now, channels=[],
+                      clock=lambda: site.scenario.clock.now, channels=channels,
                       before_cycle=before_cycle, after_collect=after_collect)
     results = watcher.run()
 
@@ -68,9 +85,18 @@ def test_watch_captures_every_refund_once_across_ticks(mini_site: MockSite, tmp_
     assert results[2].scanned_since == t0 + timedelta(minutes=30) - timedelta(minutes=15)
     assert_every_refund_once(out / "bundles", {(OPEN_PO, OPEN_TXN), (SALE_PO, between), (SELLER_REFUND_PO, during)})
     with open_store(out) as store:
-        found = sorted(a.key for a in store.alerts() if a.kind == "refund_found")
+        sent = [(a.key, a.channel) for a in store.alerts() if a.kind == "refund_found" and a.sent_at is not None]
+        found = sorted({key for key, _ in sent})
+        assert len(sent) == 6  # three refunds, each sent once by e-mail and once to the webhook
         assert store.get_mark(LAST_SCAN) == (t0 + timedelta(minutes=85)).isoformat()
     assert found == sorted(f"refund-found:{t}" for t in (OPEN_TXN, between, during))
+    kinds = sorted((b["kind"], b["details"].get("transaction_id"), b["details"].get("threshold_hours"))
+                   for b in webhook.bodies)
+    assert kinds == sorted([("refund_found", OPEN_TXN, None), ("refund_found", between, None),
+                            ("refund_found", during, None), ("deadline", OPEN_TXN, "30h")])  # no 25h: filed
+    assert sorted(m["Subject"] for m in smtp_server.messages) == sorted(
+        [f"[cc-refund-collector] New Customer Care refund on PO {po}" for po in (OPEN_PO, SALE_PO, SELLER_REFUND_PO)]
+        + [f"[cc-refund-collector] Dispute deadline in 1 d 2 h 5 min: PO {OPEN_PO}"])
     assert [p.name for p in (out / "jobs").iterdir()] == ["watch"]  # one job, scanned again every cycle
 
 

@@ -41,6 +41,11 @@ QUIET_ARGS = (
     "--disable-sync",
     "--no-first-run",
     "--disable-default-apps",
+    # Recent Chromium builds (Debian's included) preload the address bar's WebUI popups in a
+    # renderer of their own for every window, so every browser context: one more renderer per
+    # worker (about 40 MiB each) for a popup automation never opens. Playwright merges this
+    # list with its own --disable-features. (Playwright's headless shell has no address bar.)
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup",
 )
 
 

@@ -129,8 +129,12 @@ def record_cases(
                                   status=CaseStatus.DENIED, decision_at=denied_at)
             found = appeal_deadline(decided, policy_for(issued), tz)
             deadline = found.at if found is not None else None
-        if bundle is not None and _link(bundle, c.case_id, store, now):
-            result.linked.append((c.case_id, str(bundle.path)))
+        try:
+            if bundle is not None and _link(bundle, c.case_id, store, now):
+                result.linked.append((c.case_id, str(bundle.path)))
+        except OSError as exc:  # a read-only bundle folder: the store still records the case and its bundle
+            log.warning("track.link_failed", case_id=c.case_id, bundle=str(bundle.path) if bundle else None,
+                        error=f"{type(exc).__name__}: {exc.strerror or exc}")
         if bundle is None:
             result.unmatched.append(c.case_id)
         if seen.history is not None:

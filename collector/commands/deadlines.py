@@ -5,7 +5,10 @@ one bundle) that can still be disputed, or whose denied dispute can still be app
 deadline first: a table that fits the terminal (narrow ones drop the low-value columns), CSV
 (header row) or an iCalendar file (one event with a reminder per deadline). Each refund is
 assessed afresh under its policy as of ``--now``; nothing is written into the bundles. Only the
-newest version of a refund's bundle counts. Exit 0; 1 when some bundle in DIR could not be read
+newest version of a refund's bundle counts. A refund filed since it was collected (a ``filed``
+custody entry, or a case in the output folder's case store, ``collector track``) is left out, and
+an appeal window a tracked denial opened is listed. In the iCalendar file, every deadline filed or
+closed since comes back with its same UID and ``STATUS:CANCELLED`` (``collector.cases.calendar``). Exit 0; 1 when some bundle in DIR could not be read
 (it is named) or DIR holds no bundles; 2 for usage errors (unknown policy id, unreadable --now,
 DIR missing).
 """

@@ -35,6 +35,8 @@ def parse_duration(text: str, option: str) -> timedelta:
 
 def _line(n: int, result: CycleResult) -> str:
     at = result.started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if result.error == "stopped":
+        return f"cycle {n} at {at} stopped (SIGTERM or Ctrl-C): its orders go back to the queue for the next run"
     if not result.ok:
         return f"cycle {n} at {at} failed: {result.error} (retried on the next tick)"
     return (f"cycle {n} at {at}: {len(result.new_refunds)} new refund(s), {result.changes} dispute change(s), "

@@ -10,7 +10,7 @@ Reading (``read_cases``) drives the page objects in a short browser session of i
 * After a denial the appeal deadline is the policy's (30 days from the decision, in the seller's
   zone; ``evidence.policy.deadlines.appeal_deadline``), counted from the recorded decision.
 * Sealed bundles are not rewritten: the link goes into the bundle's custody log (a ``filed`` entry
-  naming the case id and the store, appended once; the log is outside the seal) and into the
+  naming the case id, the store's key, appended once; the log is outside the seal) and into the
   store (the bundle's path on the case).
 """
 
@@ -28,8 +28,8 @@ from collector.cases.bundles import BundleIndex, load_bundles
 from collector.cases.store import CaseChange, CaseStore, TrackedCase
 from collector.folders import BUNDLES_DIR
 from collector.settings import CollectorSettings
-from evidence.bundle import custody
-from evidence.bundle.custody import CustodyEvent
+from evidence.bundle import BundleError
+from evidence.bundle.writer import record_filed
 from evidence.bundle.reader import Bundle
 from evidence.bundle.review_state import CASE_ID_DETAIL, filed_entry
 from evidence.models import CaseStatus, DisputeCase
@@ -84,12 +84,13 @@ def _denied_at(observed: ObservedCase, prior: TrackedCase | None) -> datetime | 
     return prior.decision_at if prior is not None and prior.status is CaseStatus.DENIED else None
 
 
-def _link(bundle: Bundle, case_id: str, store: CaseStore, now: datetime) -> bool:
+def _link(bundle: Bundle, case_id: str, now: datetime) -> bool:
+    """A ``filed`` custody entry naming the case (the store's key), once; no re-seal. Through
+    ``record_filed``, which holds the bundle's lock and refuses a bundle that does not verify."""
     entry = filed_entry(bundle)
     if entry is not None and entry.details.get(CASE_ID_DETAIL) == case_id:
         return False
-    custody.append(bundle.path, CustodyEvent.FILED, actor=ACTOR, at=now, manifest_sha256=bundle.manifest_sha256,
-                   details={CASE_ID_DETAIL: case_id, "case_store": store.location, "source": "tracked"})
+    record_filed(bundle.path, case_id, ACTOR, clock=lambda: now)
     return True
 
 
@@ -130,11 +131,11 @@ def record_cases(
             found = appeal_deadline(decided, policy_for(issued), tz)
             deadline = found.at if found is not None else None
         try:
-            if bundle is not None and _link(bundle, c.case_id, store, now):
+            if bundle is not None and _link(bundle, c.case_id, now):
                 result.linked.append((c.case_id, str(bundle.path)))
-        except OSError as exc:  # a read-only bundle folder: the store still records the case and its bundle
+        except (OSError, BundleError) as exc:  # read-only, or not intact: the store still records the case
             log.warning("track.link_failed", case_id=c.case_id, bundle=str(bundle.path) if bundle else None,
-                        error=f"{type(exc).__name__}: {exc.strerror or exc}")
+                        error=f"{type(exc).__name__}: {str(exc)[:200]}")
         if bundle is None:
             result.unmatched.append(c.case_id)
         if seen.history is not None:

@@ -98,7 +98,7 @@ def test_the_bundle_and_the_store_link_to_each_other_without_resealing(out: Path
     assert again.linked == []  # appended once
     reread = read_bundle(bundle.path)
     filed = [e for e in reread.custody if e.event is CustodyEvent.FILED]
-    assert [(e.details["case_id"], e.details["case_store"]) for e in filed] == [(CASE, store.location)]
+    assert [(e.details["case_id"], e.actor) for e in filed] == [(CASE, "collector track")]
     assert (bundle.path / "manifest.json").read_bytes() == before
     assert verify_path(bundle.path).ok
     assert review_state(reread) is ReviewState.FILED

@@ -4,7 +4,8 @@ FOLDER is an output folder (``collect``'s ``--out``): its newest bundles and its
 (``collector track``). One table of refunds by state (to review, approved, rejected, filed, in
 review, appealed, won, partly won, denied, appeal open until X, appeal denied, window missed, not
 disputable) with the deadline that matters next, then the money: charged, disputed, reimbursed,
-lost to missed windows, by week or month of issue. ``--json`` prints all of it as one document.
+lost to missed windows, by week or month of issue (``--by``). ``--json`` prints all of it as one
+document (money by week and by month, each ending with the total).
 Exit 0; 1 when FOLDER holds neither bundles nor tracked cases, or a bundle could not be read
 (named on stderr); 2 for usage errors.
 """
@@ -59,7 +60,7 @@ def _usd(value: Decimal | None) -> str:
 def status(
     folder: Annotated[Path, typer.Argument(help="An output folder (collect's --out): bundles/ and .collector/.")] = Path("out"),
     as_json: Annotated[bool, typer.Option("--json", help="Everything as one JSON document.")] = False,
-    by: Annotated[Period, typer.Option("--by", help="Money by week or by month of issue.")] = Period.WEEK,
+    by: Annotated[Period, typer.Option("--by", help="The table's money by week or by month of issue (--json has both).")] = Period.WEEK,
     now: Annotated[Optional[str], typer.Option("--now", help="As of this ISO 8601 time with offset (default: now).")] = None,
     policy: Annotated[Optional[str], typer.Option("--policy", envvar="COLLECTOR_POLICY_ID",
                                                   help="Policy id for every refund (default: by issue date).")] = None,
@@ -89,7 +90,7 @@ def status(
             "as_of": formatting.iso_utc(at), "zone": zone, "folder": str(out),
             "states": state_counts(rows),
             "refunds": [r.as_json(at, zone) for r in rows],
-            "money": {"by": by.value, "periods": [m.as_json() for m in money]},
+            "money": {period.value: [m.as_json() for m in money_by_period(rows, zone, period.value)] for period in Period},
         }, indent=2))
     else:
         console = make_console()

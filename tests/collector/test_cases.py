@@ -202,7 +202,8 @@ def test_status_command_table_json_and_errors(out: Path, store: SqliteCaseStore,
     shown = runner.invoke(app, ["status", str(out), "--json", "--by", "month", "--now", "2026-12-02T12:00:00Z"])
     assert shown.exit_code == 0, shown.output
     data = __import__("json").loads(shown.stdout)
-    assert data["states"]["appeal open"] == 1 and data["money"]["periods"][0]["period"] == "2026-11"
+    assert data["states"]["appeal open"] == 1 and data["money"]["month"][0]["period"] == "2026-11"
+    assert [p["period"] for p in data["money"]["week"]] == ["2026-W47", "total"]
     empty = tmp_path / "empty"
     empty.mkdir()
     nothing = runner.invoke(app, ["status", str(empty)])

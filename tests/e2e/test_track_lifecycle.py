@@ -101,7 +101,7 @@ def test_a_dispute_is_tracked_from_submitted_to_appeal_approved(mini_site: MockS
                        ("Appeal submitted", t0 + timedelta(days=7)), ("Appeal approved", t0 + timedelta(days=15))]
     assert final is not None and final.final and final.amount_reimbursed == Decimal("20.00") and final.messages == 2
     assert (row["reimbursed"], row["charged"], row["disputed"]) == ("20.00", str(charged), str(charged))
-    total = shown["money"]["periods"][-1]
+    total = shown["money"]["week"][-1]
     assert (total["reimbursed"], total["disputed"]) == ("20.00", str(charged))
 
     # Linked both ways, the sealed bundle untouched: its custody log names the case and the store.

@@ -18,8 +18,7 @@ from collector.alerts import EmailChannel, WebhookChannel
 from collector.cases import open_store
 from collector.errors import ConfigError
 from collector.watch import LAST_SCAN, Watcher, WatchOptions
-from evidence.bundle import custody, read_bundle
-from evidence.bundle.custody import CustodyEvent
+from evidence.bundle.writer import record_filed
 from fixtures.scenario import ScenarioTransaction, load_scenario
 from fixtures.site import MockSite
 from tests.collector.alert_servers import SMTP_PASSWORD, SMTP_USER, SmtpServer, WebhookReceiver, smtp_server, webhook
@@ -64,8 +63,7 @@ def test_watch_captures_every_refund_once_across_ticks(mini_site: MockSite, tmp_
             order, txn = site.data.find_transaction(OPEN_TXN)  # type: ignore[misc]
             case = site.book.file(order, txn, "Item delivered", "Delivered with photo proof on Nov 24.", [])
             [bundle] = [p for p in (out / "bundles").iterdir() if p.name.startswith(f"{OPEN_PO}_")]
-            custody.append(bundle, CustodyEvent.FILED, actor="collector file", at=site.scenario.clock.now,
-                           manifest_sha256=read_bundle(bundle).manifest_sha256, details={"case_id": case.case_id})
+            record_filed(bundle, case.case_id, "collector file", clock=lambda: site.scenario.clock.now)
 
     def after_collect(n: int) -> None:
         if n == 2:  # issued while tick 2 runs (it started at t0+30), after its scan read the dashboard;

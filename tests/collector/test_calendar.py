@@ -94,3 +94,38 @@ def test_calendar_write_keeps_a_file_to_subscribe_to(out: Path, tmp_path: Path) 
         store.save_case(case)
     runner.invoke(app, ["calendar", "write", str(out), str(target), "--now", NOW])
     assert b"STATUS:CANCELLED" in target.read_bytes() and b"STATUS:CONFIRMED" not in target.read_bytes()
+
+
+def test_calendar_serve_answers_on_loopback(out: Path, tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COLLECTOR_")}
+    proc = subprocess.Popen([sys.executable, "-m", "collector", "calendar", "serve", str(out), "--port", str(port)],
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and "serving http://127.0.0.1:" in proc.stdout.readline()
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/deadlines.ics", timeout=10) as answer:
+                    body, kind = answer.read(), answer.headers["Content-Type"]
+                break
+            except urllib.error.URLError:
+                if time.monotonic() > deadline:
+                    raise
+        assert kind == "text/calendar; charset=utf-8"
+        assert body.startswith(b"BEGIN:VCALENDAR\r\n") and UID.encode() in body  # as of now: cancelled (closed)
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/other", timeout=10)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

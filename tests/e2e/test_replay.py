@@ -1,7 +1,8 @@
 """End to end: bundles collected from the mock replay offline from their web archives. Every
-captured screen shows again what its HTML snapshot shows (headings, the fields of its lists, the
-captions of its tables), every request the replay makes is answered from the archive, and the
-site is not asked for anything while it replays."""
+captured screen shows again what its HTML snapshot (opened from the bundle folder, as the report
+links it) shows: headings, the fields of its lists, its tables, the same computed styles; every
+request the replay makes is answered from the archive, and the site is not asked for anything
+while it replays."""
 
 from __future__ import annotations
 
@@ -40,8 +41,14 @@ KEY_FIELDS_JS = """() => {
     captions: [...scope.querySelectorAll("table caption")].map(text),
     rows: [...scope.querySelectorAll("table tbody tr")].map(text),
     articles: [...scope.querySelectorAll("article h2, article h3")].map(text),
+    styles: [document.body, document.querySelector("h1"), document.querySelector("th")].map((el) => {
+      if (!el) return null;
+      const s = getComputedStyle(el);
+      return [s.fontFamily, s.fontSize, s.fontWeight, s.color, s.backgroundColor];
+    }),
   };
 }"""
+UNSTYLED_BODY = "Times New Roman"  # Chromium's default font: a page whose styles did not load
 
 
 def _collect(site: MockSite, tmp_path: Path, pos: list[str], **settings: Any) -> list[Path]:
@@ -65,10 +72,11 @@ def _assert_replays_like_its_snapshots(browser: Any, site: MockSite, bundle_dir:
         for screen, capture in zip(replayer.screens, bundle.case.captures, strict=True):
             page, result = replayer.open(screen)
             replayed = page.evaluate(KEY_FIELDS_JS)
-            viewer.set_content((bundle.path / capture.snapshot).read_text(encoding="utf-8"))
+            viewer.goto((bundle.path / capture.snapshot).as_uri())  # as the report's link opens it
             snapshot = viewer.evaluate(KEY_FIELDS_JS)
             assert replayed == snapshot, f"{bundle.name} {screen.id} replays differently from its snapshot"
             assert replayed["h1"] and result.heading, f"{screen.id}: nothing shown"
+            assert UNSTYLED_BODY not in snapshot["styles"][0][0], f"{capture.snapshot} opens unstyled"
             assert result.blocked == [], f"{screen.id}: requests the archive could not answer: {result.blocked}"
             screens.append(screen.title)
             page.close()

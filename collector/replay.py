@@ -79,6 +79,31 @@ def archive_of(bundle: Bundle) -> bytes:
     return bundle.file(BUNDLE_ARCHIVE).read_bytes()
 
 
+def archived_screens(bundle: Bundle) -> list[ArchivePage]:
+    """The screens listed in the bundle's web archive (``ReplayError`` when it has none or it does not read)."""
+    try:
+        return read_pages(archive_of(bundle))
+    except (ValueError, KeyError) as exc:
+        raise ReplayError(f"{bundle.path.name}: the web archive does not read: {exc}") from None
+
+
+def select_screens(screens: list[ArchivePage], wanted: str | None, bundle_name: str) -> list[ArchivePage]:
+    """Every screen, or those ``wanted`` names: a number (``2``, ``02``), a capture stem
+    (``02-transactions.details``) or a screen name (``inbox.thread``: each of them)."""
+    if wanted is None:
+        return list(screens)
+
+    def number(page: ArchivePage) -> int | None:
+        head = page.id.split("-", 1)[0]
+        return int(head) if head.isdigit() else None
+
+    picked = [p for p in screens if wanted in (p.id, p.title) or (wanted.isdigit() and number(p) == int(wanted))]
+    if not picked:
+        names = ", ".join(p.id for p in screens)
+        raise ReplayError(f"no screen {wanted!r} in {bundle_name} (its screens: {names})")
+    return picked
+
+
 class Replayer:
     """One bundle's archive in one browser context: every request answered from the archive."""
 
@@ -107,18 +132,7 @@ class Replayer:
         self.context.close()
 
     def select(self, wanted: str | None = None) -> list[ArchivePage]:
-        """Every screen, or those ``wanted`` names: a number (``2``, ``02``), a capture stem
-        (``02-transactions.details``) or a screen name (``inbox.thread``: each of them)."""
-        if wanted is None:
-            return list(self.screens)
-        picked = [
-            p for p in self.screens
-            if wanted in (p.id, p.title) or (wanted.isdigit() and p.id.split("-", 1)[0].isdigit() and int(p.id.split("-", 1)[0]) == int(wanted))
-        ]
-        if not picked:
-            names = ", ".join(p.id for p in self.screens)
-            raise ReplayError(f"no screen {wanted!r} in {self.bundle.path.name} (its screens: {names})")
-        return picked
+        return select_screens(self.screens, wanted, self.bundle.path.name)
 
     def open(self, screen: ArchivePage) -> tuple[Page, ReplayedScreen]:
         """A new page showing ``screen`` as it was captured (the page stays open)."""

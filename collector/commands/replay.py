@@ -21,7 +21,7 @@ import typer
 from collector.browser import BrowserNotFound, find_browser, in_own_thread, launch_options
 from collector.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from collector.folders import absolute
-from collector.replay import Replayer, ReplayError, ReplayedScreen
+from collector.replay import Replayer, ReplayError, ReplayedScreen, archived_screens, select_screens
 from evidence.bundle import BundleError, read_bundle, verify_bundle
 
 
@@ -41,6 +41,11 @@ def replay(
     except (BundleError, OSError, ValueError) as exc:
         typer.echo(f"error: {path} is not a readable bundle: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    try:
+        select_screens(archived_screens(opened), screen, opened.name)  # before a browser starts
+    except ReplayError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
     report = verify_bundle(path)
     if not report.ok:
         typer.echo(f"warning: {opened.name} does not verify ({len(report.problems)} problem(s); see `collector verify`): what replays may not be what was sealed", err=True)

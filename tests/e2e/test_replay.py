@@ -7,11 +7,14 @@ while it replays."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from collector.cli import app
 from collector.inputs import InputBatch
 from collector.jobs import JobRequest, run_job
 from collector.progress import PlainProgress
@@ -102,3 +105,11 @@ def test_a_payments_layout_bundle_replays_its_dialogs(site: MockSite, tmp_path: 
     (bundle,) = _collect(site, tmp_path, ["4451991446239"], layout="payments-2022")
     shown = _assert_replays_like_its_snapshots(browser, site, bundle)
     assert {"payments.search-results", "payments.transaction-history", "payments.transaction-details"} <= set(shown)
+    # The command a reviewer runs: the details dialog by its name, saved headless.
+    site_asked = len(site.request_log)
+    png = tmp_path / "details.png"
+    result = CliRunner().invoke(app, ["replay", str(bundle), "payments.transaction-details", "--screenshot", str(png), "--json"])
+    assert result.exit_code == 0, result.output
+    (line,) = [json.loads(x) for x in result.output.splitlines() if x.startswith("{")]
+    assert line["name"] == "payments.transaction-details" and line["heading"] and line["blocked"] == []
+    assert png.read_bytes().startswith(b"\x89PNG") and len(site.request_log) == site_asked

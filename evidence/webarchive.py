@@ -118,8 +118,7 @@ def build_wacz(
         "title": "Captured screens",
         "software": software,
         "created": _iso(created),
-        "mainPageURL": pages[0].url if pages else None,
-        "mainPageDate": _iso(pages[0].at) if pages else None,
+        **({"mainPageURL": pages[0].url, "mainPageDate": _iso(pages[0].at)} if pages else {}),
         "resources": [
             {"name": path.rsplit("/", 1)[-1], "path": path, "hash": f"sha256:{_sha256(data)}", "bytes": len(data)}
             for path, data in files.items()

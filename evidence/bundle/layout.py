@@ -63,7 +63,7 @@ MEDIA_TYPES = {
     ".mhtml": "multipart/related",
 }
 # Already compressed: exports store these as they are instead of deflating them again.
-COMPRESSED_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".zip", ".gz", ".webp", ".pdf"})
+COMPRESSED_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".zip", ".wacz", ".gz", ".webp", ".pdf"})  # .wacz: a zip of gzip WARCs
 
 
 def safe_component(text: str) -> str:

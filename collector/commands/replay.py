@@ -93,10 +93,15 @@ def _run(bundle: object, wanted: str | None, screenshot: Path | None) -> list[Re
                         target = screenshot if len(screens) == 1 and screenshot.suffix.lower() == ".png" else screenshot / f"{item.id}.png"
                         results.append(replayer.screenshot(item, target))
                     return results
-                for item in screens:  # a window: one tab per screen, until the operator closes it
-                    results.append(replayer.open(item)[1])
-                print("Close the browser window to finish.", file=sys.stderr)
-                replayer.context.wait_for_event("close", timeout=0)
+                tabs = []
+                for item in screens:  # a window: one tab per screen, until the operator closes them
+                    tab, result = replayer.open(item)
+                    tabs.append(tab)
+                    results.append(result)
+                print("Close the browser window (or each tab) to finish.", file=sys.stderr)
+                for tab in tabs:
+                    if not tab.is_closed():
+                        tab.wait_for_event("close", timeout=0)
                 return results
             except PlaywrightError as exc:
                 if screenshot is None and not browser.is_connected():

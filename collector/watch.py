@@ -34,7 +34,7 @@ from filelock import FileLock, Timeout
 from collector.alerts import channels_for, deliver, raise_alerts
 from collector.alerts.channels import Channel
 from collector.alerts.rules import cycle_failed, deadline_alerts, decision_alerts, refund_found
-from collector.cases import open_store
+from collector.cases import CaseStore, open_store
 from collector.cases.overview import load_overview
 from collector.claims import REGISTRY, STATE_DIR
 from collector.errors import ConfigError
@@ -147,7 +147,7 @@ class Watcher:
                  changes=result.changes, alerts_sent=result.alerts_sent)
         return result
 
-    def _cycle(self, n: int, store, result: CycleResult) -> None:  # noqa: ANN001 - a CaseStore
+    def _cycle(self, n: int, store: CaseStore, result: CycleResult) -> None:
         from collector.jobs import JobRequest, run_job
         from collector.progress import QuietProgress
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import structlog
@@ -32,7 +33,7 @@ from evidence.bundle import BundleError
 from evidence.bundle.writer import record_filed
 from evidence.bundle.reader import Bundle
 from evidence.bundle.review_state import CASE_ID_DETAIL, filed_entry
-from evidence.models import CaseStatus, DisputeCase
+from evidence.models import CaseStatus, DisputeCase, Money
 from evidence.policy.deadlines import appeal_deadline, seller_zone
 from evidence.policy.model import Policy
 
@@ -48,7 +49,7 @@ ACTOR = "collector track"
 class ObservedEvent:
     status: CaseStatus
     at: datetime
-    amount_reimbursed: object | None = None  # Money (from pages) or None
+    amount_reimbursed: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,8 @@ class TrackResult:
     unmatched: list[str] = field(default_factory=list)  # case ids with no bundle in the folder
 
 
-def _amount(value: object | None):  # Money -> Decimal
-    return getattr(value, "amount", None)
+def _amount(value: Money | None) -> Decimal | None:
+    return value.amount if value is not None else None
 
 
 def _denied_at(observed: ObservedCase, prior: TrackedCase | None) -> datetime | None:
@@ -162,13 +163,13 @@ def read_cases(settings: CollectorSettings, skip_page: Callable[[DisputeCase], b
     from playwright.sync_api import sync_playwright
 
     from collector.retry import RetryPolicy
-    from collector.settings import context_options_for, launch_options_for
+    from collector.settings import context_options_for, open_browser
     from pages import CasePage, DisputesDashboard
 
     retry = RetryPolicy(settings.retry_attempts, settings.retry_initial_wait_s, settings.retry_max_wait_s)
     timeout = settings.action_timeout_s * 1000
     with sync_playwright() as p:
-        browser = p.chromium.launch(**launch_options_for(settings, p.chromium))
+        browser = open_browser(p, settings, settings.browser_endpoint)  # a remote browser server when set
         try:
             context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
             page = context.new_page()

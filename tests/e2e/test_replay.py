@@ -62,8 +62,17 @@ def _collect(site: MockSite, tmp_path: Path, pos: list[str], **settings: Any) ->
     return sorted(p for p in (tmp_path / "out" / "bundles").iterdir() if p.is_dir())
 
 
+def _assert_valid_wacz(path: Path) -> None:
+    """py-wacz (the reference implementation) accepts the archive: layout, package, paths, hashes."""
+    validate = pytest.importorskip("wacz.validate")
+    check = validate.Validation(str(path))
+    assert check.version == "1.1.1" and check.check_required_contents() == 0
+    assert check.frictionless_validate() and check.check_file_paths() and check.check_file_hashes()
+
+
 def _assert_replays_like_its_snapshots(browser: Any, site: MockSite, bundle_dir: Path) -> list[str]:
     bundle = read_bundle(bundle_dir)
+    _assert_valid_wacz(bundle_dir / "captures" / "archive.wacz")
     replayer = Replayer(browser, bundle)
     requests: list[str] = []
     replayer.context.on("request", lambda r: requests.append(f"{r.method} {r.url}"))

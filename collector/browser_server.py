@@ -9,7 +9,8 @@ worker inside it.
 
 The same seam takes a remote endpoint: with the ``browser_endpoint`` setting (``ws://...``) no
 server is started and the workers connect there (a browser host, a container; see
-docs/collector.md). ``collector browser-server`` is for a later issue.
+docs/collector.md). ``collector browser-server`` (collector/commands/browser_server.py) starts
+one of these for other machines: the same server on a host and port of the operator's choosing.
 """
 
 from __future__ import annotations
@@ -35,10 +36,10 @@ class BrowserServerError(RuntimeError):
     """The browser server did not start: the message says what it printed."""
 
 
-def _server_config(launch: dict[str, Any]) -> dict[str, Any]:
-    """``BrowserType.launch`` keyword arguments -> ``launchServer`` options (loopback, any port)."""
+def _server_config(launch: dict[str, Any], host: str = "127.0.0.1", port: int = 0) -> dict[str, Any]:
+    """``BrowserType.launch`` keyword arguments -> ``launchServer`` options (loopback, any port by default)."""
     config: dict[str, Any] = {"headless": launch.get("headless", True), "args": list(launch.get("args", [])),
-                              "host": "127.0.0.1", "port": 0}
+                              "host": host, "port": port}
     if launch.get("executable_path"):
         config["executablePath"] = launch["executable_path"]
     if launch.get("env"):
@@ -49,8 +50,11 @@ def _server_config(launch: dict[str, Any]) -> dict[str, Any]:
 class BrowserServer:
     """A Chromium behind ``playwright launch-server`` on loopback, for this process's workers."""
 
-    def __init__(self, launch: dict[str, Any], *, start_timeout_s: float = START_TIMEOUT_S) -> None:
+    def __init__(self, launch: dict[str, Any], *, start_timeout_s: float = START_TIMEOUT_S,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
         self.launch = launch
+        self.host = host
+        self.port = port
         self.start_timeout_s = start_timeout_s
         self.endpoint: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -73,7 +77,7 @@ class BrowserServer:
         folder = home if home and Path(home).is_dir() else None
         fd, name = tempfile.mkstemp(prefix="collector-browser-", suffix=".json", dir=folder)
         with os.fdopen(fd, "w") as f:  # mode 0600: the env may carry the data folder's paths
-            json.dump(_server_config(self.launch), f)
+            json.dump(_server_config(self.launch, self.host, self.port), f)
         self._config = Path(name)
         self._proc = subprocess.Popen(
             [node, cli, "launch-server", "--browser", "chromium", "--config", name],
@@ -105,6 +109,15 @@ class BrowserServer:
                 if not chunk:
                     self._proc.wait(timeout=5)
                 out += chunk
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The server's exit status once it ends (None: still running after ``timeout`` seconds)."""
+        if self._proc is None:
+            return None
+        try:
+            return self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
 
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

@@ -17,7 +17,7 @@ import importlib
 import pkgutil
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -31,7 +31,9 @@ except ImportError:  # older typer: click itself
 from typer.models import DefaultPlaceholder
 
 from collector import commands
+from collector.errors import operator_errors
 from collector.logging import configure_logging, set_verbosity
+from collector.settings import select_account, selected_account
 
 DISTRIBUTION = "cc-refund-collector"
 BOOLEAN_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0", "y", "n", "t", "f"})
@@ -94,8 +96,22 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+# The options that name an account's output folder, by command: `--account NAME` makes the
+# account's `out` their default (click's default_map), so no command needs to know about accounts.
+OUTPUT_FOLDER_OPTIONS: dict[str, Any] = {
+    "collect": "out", "track": "out", "watch": "out", "status": "folder",
+    "jobs": {"list": "folder", "show": "folder"},
+}
+
+
+def _account_defaults(folder: Path, names: dict[str, Any]) -> dict[str, Any]:
+    return {command: _account_defaults(folder, option) if isinstance(option, dict) else {option: folder}
+            for command, option in names.items()}
+
+
 @app.callback()
 def global_options(
+    ctx: typer.Context,
     verbose: Annotated[
         int, typer.Option(
             "-v", "--verbose", count=True, show_default=False, help="More on the console: -v info, -vv debug."
@@ -108,10 +124,23 @@ def global_options(
         bool,
         typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
     ] = False,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", metavar="NAME", show_default=False,
+                     help="Work for this seller account of the accounts file (env COLLECTOR_ACCOUNT): its settings, session and output folder."),
+    ] = None,
 ) -> None:
     """Collect, verify and assess evidence for disputing Walmart Customer Care refunds."""
     if verbose and quiet:
         raise typer.BadParameter("give -v or -q, not both", param_hint="-q/--quiet")
+    select_account(account)  # every invocation sets it: nothing carries over to the next (tests run many)
+    ctx.call_on_close(lambda: select_account(None))
+    if selected_account() and not ctx.resilient_parsing:
+        from collector.accounts import account_in_use
+
+        with operator_errors():  # an unknown account or a bad accounts file: one line, exit 2, before any command
+            chosen = account_in_use()
+        ctx.default_map = {**(ctx.default_map or {}), **_account_defaults(chosen.out_dir, OUTPUT_FOLDER_OPTIONS)}
     set_verbosity(-1 if quiet else verbose)
     # Log lines go to stderr, warnings and errors only unless -v: a command that never starts a
     # job (login, emails, ...) prints no info lines. A job re-configures it with its log file.

@@ -97,12 +97,13 @@ def sign_in_on(page: Page, settings: CollectorSettings, *, fresh: bool = False) 
 
 
 @in_own_thread
-def login_with_credentials(settings: CollectorSettings) -> Path:
-    """Headless sign-in with the configured credentials; saves and returns the session path."""
+def login_with_credentials(settings: CollectorSettings, endpoint: str | None = None) -> Path:
+    """Headless sign-in with the configured credentials (on the browser server at ``endpoint``, else
+    the ``browser_endpoint`` one, else a Chromium of its own); saves and returns the session path."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(**launch_options_for(settings, p.chromium))
+        browser = open_browser(p, settings, endpoint or settings.browser_endpoint)
         try:
             context = browser.new_context(**context_options_for(settings))
             page = context.new_page()
@@ -197,7 +198,7 @@ def ensure_session(settings: CollectorSettings, endpoint: str | None = None) -> 
     if settings.session_path.is_file() and policy.call(lambda: check_session(settings, endpoint), step="session.check"):
         return settings.session_path
     if settings.has_credentials:
-        return policy.call(lambda: login_with_credentials(settings), step="login")
+        return policy.call(lambda: login_with_credentials(settings, endpoint), step="login")
     reason = "the saved Seller Center session has expired" if settings.session_path.is_file() else "no saved Seller Center session"
     raise SessionMissing(reason)
 

@@ -45,6 +45,9 @@ LOCAL_DEFAULT_RPM = 6000.0
 
 # The --config file of the current load_settings call (the environment variable is the fallback).
 _CONFIG_FILE: ContextVar[str | None] = ContextVar("collector_config_file", default=None)
+# The seller account chosen by `collector --account NAME` (COLLECTOR_ACCOUNT is the fallback).
+ACCOUNT_ENV = "COLLECTOR_ACCOUNT"
+_ACCOUNT: ContextVar[str | None] = ContextVar("collector_account", default=None)
 
 LayoutChoice = Literal["auto", "payments-2022", "transactions-2024", "returns"]
 TraceMode = Literal["off", "on", "retain-on-failure"]
@@ -82,6 +85,8 @@ class CollectorSettings(BaseSettings):
 
     base_url: str = REAL_SELLER_CENTER
     data_dir: Path = Field(default_factory=default_data_dir)
+    account: str | None = Field(default=None, description="the seller account in use (collector --account; collector/accounts.py)")
+    accounts_file: Path | None = Field(default=None, description="TOML list of seller accounts (default: <data_dir>/accounts.toml)")
     email: SecretStr | None = None
     password: SecretStr | None = None
     totp_secret: SecretStr | None = None
@@ -222,9 +227,12 @@ class CollectorSettings(BaseSettings):
 
     @property
     def session_path(self) -> Path:
-        """Where the saved browser session (Playwright storage state) lives: one per site."""
+        """Where the saved browser session (Playwright storage state) lives: one per site, and per
+        seller account when one is selected (two accounts on one site never share a session)."""
         port = urlsplit(self.base_url).port
         name = self.host + (f"-{port}" if port else "")
+        if self.account:
+            name = f"{self.account}@{name}"
         return self.data_dir / "sessions" / f"storage-state-{name}.json"
 
     @property
@@ -240,8 +248,35 @@ class CollectorSettings(BaseSettings):
         return data
 
 
+def select_account(name: str | None) -> None:
+    """``collector --account NAME``: every later ``load_settings`` in this context uses that account."""
+    _ACCOUNT.set(name or None)
+
+
+def selected_account() -> str | None:
+    """The account chosen by ``--account`` or, failing that, ``COLLECTOR_ACCOUNT`` (None: no account)."""
+    return _ACCOUNT.get() or os.environ.get(ACCOUNT_ENV) or None
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> CollectorSettings:
-    """Build and validate the settings once; a bad value is one readable ``ConfigError``."""
+    """Build and validate the settings once; a bad value is one readable ``ConfigError``.
+
+    With a seller account selected (``select_account``, ``COLLECTOR_ACCOUNT`` or an ``account``
+    keyword), its entries in the accounts file come in under the keyword arguments (see
+    ``collector.accounts``)."""
+    account = overrides.pop("account", None) or selected_account()
+    settings = _load(config_file, overrides)
+    account = account or settings.account  # `account = "..."` in the config file selects one too
+    if not account:
+        return settings
+    from collector.accounts import account_overrides, accounts_file_for, find_account, load_accounts
+
+    path = accounts_file_for(settings.accounts_file, settings.data_dir)
+    chosen = find_account(load_accounts(path), account, path)
+    return _load(config_file, {**account_overrides(chosen), **overrides})
+
+
+def _load(config_file: Path | None, overrides: dict[str, Any]) -> CollectorSettings:
     overrides = {k: v for k, v in overrides.items() if v is not None}
     via = ""
     if config_file is None and os.environ.get(CONFIG_ENV):  # the variable is checked like --config

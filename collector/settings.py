@@ -87,6 +87,9 @@ class CollectorSettings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     account: str | None = Field(default=None, description="the seller account in use (collector --account; collector/accounts.py)")
     accounts_file: Path | None = Field(default=None, description="TOML list of seller accounts (default: <data_dir>/accounts.toml)")
+    database_url: SecretStr | None = Field(
+        default=None, description="postgresql://... : the case store on PostgreSQL (shared by machines) instead of SQLite"
+    )
     email: SecretStr | None = None
     password: SecretStr | None = None
     totp_secret: SecretStr | None = None
@@ -168,6 +171,16 @@ class CollectorSettings(BaseSettings):
             raise ValueError(f"not a ws:// or wss:// endpoint: {value[:60]!r}")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parts = urlsplit(value.get_secret_value())
+        if parts.scheme not in ("postgresql", "postgres") or not (parts.hostname or parts.query):
+            raise ValueError(f"not a postgresql:// URL (scheme {parts.scheme or 'none'!r})")  # the URL may hold a password
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
@@ -242,7 +255,7 @@ class CollectorSettings(BaseSettings):
     def redacted(self) -> dict[str, Any]:
         """The settings as loggable data: every secret replaced by a marker."""
         data = self.model_dump(mode="json")
-        for key in ("email", "password", "totp_secret", "imap_password", "smtp_password", "alert_webhook_url"):
+        for key in ("email", "password", "totp_secret", "imap_password", "smtp_password", "alert_webhook_url", "database_url"):
             if data.get(key) is not None:
                 data[key] = "**********"
         return data

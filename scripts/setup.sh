@@ -2,7 +2,8 @@
 # Sets up everything the project needs on a fresh machine, idempotently:
 #   - a virtualenv in .venv with the package (and, with --test, the test extras) installed;
 #   - a Chromium: `playwright install chromium` first, Debian's chromium as the fallback;
-#   - with --test: Dovecot, the IMAP server the e-mail integration tests start on loopback.
+#   - with --test: Dovecot, the IMAP server the e-mail integration tests start on loopback;
+#     PostgreSQL, which the case store's PostgreSQL tests start on loopback (tests/pg).
 # Re-running it is cheap: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -100,5 +101,9 @@ have_browser || { say "no usable browser; see the messages above"; exit 2; }
 if [ "$with_test" = 1 ] && ! command -v dovecot >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
   say "installing Dovecot (IMAP server for the e-mail integration tests)"
   apt_install dovecot-imapd || say "could not install Dovecot: the IMAP tests will be skipped"
+fi
+if [ "$with_test" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  say "installing PostgreSQL (the case store's PostgreSQL tests start one on loopback)"
+  apt_install postgresql || say "could not install PostgreSQL: the PostgreSQL tests will be skipped"
 fi
 say "ready"

@@ -4,10 +4,14 @@ recording of status changes, and the refund states ``collector status`` shows.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from collector.cases.sqlite import CASES_DB, SqliteCaseStore
 from collector.cases.store import FINAL_STATUSES, AlertRecord, CaseChange, CaseStore, TrackedCase
 from collector.claims import STATE_DIR
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collector.settings import CollectorSettings
 
 __all__ = [
     "CASES_DB",
@@ -19,6 +23,7 @@ __all__ = [
     "TrackedCase",
     "open_store",
     "store_path",
+    "store_scope",
 ]
 
 
@@ -27,6 +32,16 @@ def store_path(out: Path) -> Path:
     return out / STATE_DIR / CASES_DB
 
 
-def open_store(out: Path) -> CaseStore:
-    """The output folder's case store (SQLite; created on first use)."""
+def store_scope(out: Path, settings: CollectorSettings) -> str:
+    """Whose rows a shared (PostgreSQL) store holds: the seller account, else the output folder."""
+    return settings.account or str(out.resolve())
+
+
+def open_store(out: Path, settings: CollectorSettings | None = None) -> CaseStore:
+    """The output folder's case store, created on first use: SQLite in the folder, or PostgreSQL
+    when the settings name a ``database_url`` (collector/cases/postgres.py)."""
+    if settings is not None and settings.database_url is not None:
+        from collector.cases.postgres import PostgresCaseStore  # psycopg only when configured
+
+        return PostgresCaseStore(settings.database_url.get_secret_value(), store_scope(out, settings))
     return SqliteCaseStore(store_path(out))

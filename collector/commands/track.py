@@ -2,7 +2,8 @@
 
 Reads the Disputes dashboard (every page) and the case page of each case the store does not
 hold as final, matches cases to the bundles in DIR (transaction id, case id, PO), and records
-every status change with its time in DIR's case store (``.collector/cases.sqlite``). A denial's
+every status change with its time in DIR's case store (``.collector/cases.sqlite``, or the
+PostgreSQL database of the ``database_url`` setting). A denial's
 appeal deadline is counted from the recorded decision. Bundles are not re-sealed: the case id and
 the store go into the bundle's custody log (a ``filed`` entry), the bundle's path into the store.
 Exit 0; 2 for settings or sign-in problems (one line).
@@ -39,7 +40,7 @@ def track(
         settings = load_settings(config)
         folder = absolute(out)
         folder.mkdir(parents=True, exist_ok=True)
-        with open_store(folder) as store:
+        with open_store(folder, settings) as store:
             result = run_track(settings, folder, store)
             cases = store.cases()
     zone = settings.seller_timezone
@@ -55,7 +56,7 @@ def track(
         return
     console = make_console()
     since = {}
-    with open_store(folder) as store:
+    with open_store(folder, settings) as store:
         for change in store.changes():
             since[change.case_id] = change.at
     rows = [[c.case_id, c.po, c.status.value, formatting.local_time(since.get(c.case_id, c.submitted_at), zone),

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from collector.commands._accounts import for_each_account
 from collector.errors import EXIT_USAGE, operator_errors
 from collector.folders import absolute
 from collector.inputs import InputBatch, pos_from_cli, read_orders_file, read_recon
@@ -21,6 +22,7 @@ from collector.terminal import make_console, print_line
 
 
 def collect(
+    ctx: typer.Context,
     po: Annotated[list[str] | None, typer.Option("--po", help="A PO number (repeat for several).")] = None,
     orders: Annotated[Path | None, typer.Option("--orders", help="File with one PO per line, or a CSV with a PO column.")] = None,
     recon: Annotated[Path | None, typer.Option("--recon", help="Reconciliation report (legacy or V1): its Customer Care refund rows.")] = None,
@@ -36,8 +38,14 @@ def collect(
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     progress: Annotated[ProgressMode, typer.Option("--progress", help="auto: a bar on a terminal; rich: the bar; plain: one line per order.")] = "auto",
     key: Annotated[Path | None, typer.Option("--key", help="Private key to sign every bundle (default: the signing_key setting).")] = None,
+    all_accounts: Annotated[bool, typer.Option("--all-accounts", help="Every seller account of the accounts file in turn, each into its own output folder (docs/accounts.md).")] = False,
 ) -> None:
     """Collect evidence for Walmart Customer Care refunds: one bundle per refund, resumable."""
+    if all_accounts:
+        raise typer.Exit(for_each_account(ctx, config, lambda account: collect(
+            ctx, po=po, orders=orders, recon=recon, scan_since=scan_since, out=account.out_dir, concurrency=concurrency,
+            layout=layout, trace=trace, archive=archive, max_rpm=max_rpm, resume=resume, recapture=recapture,
+            config=config, progress=progress, key=key, all_accounts=False)))
     with operator_errors():
         settings = load_settings(
             config, concurrency=concurrency, layout=layout, trace=trace, max_requests_per_minute=max_rpm, archive=archive,

@@ -19,6 +19,7 @@ import typer
 
 from collector.cases import open_store
 from collector.cases.track import track as run_track
+from collector.commands._accounts import for_each_account
 from collector.errors import operator_errors
 from collector.folders import absolute
 from collector.settings import load_settings
@@ -31,11 +32,16 @@ COLUMNS = (Column("Case ID"), Column("PO #"), Column("Status"), Column("Since", 
 
 
 def track(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Output folder: its bundles/ and .collector/cases.sqlite.")] = Path("out"),
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The changes recorded, as JSON.")] = False,
+    all_accounts: Annotated[bool, typer.Option("--all-accounts", help="Every seller account of the accounts file in turn, each in its own output folder (docs/accounts.md).")] = False,
 ) -> None:
     """Track disputes on Seller Center: record each case's status changes in the case store."""
+    if all_accounts:
+        raise typer.Exit(for_each_account(ctx, config, lambda account: track(
+            ctx, out=account.out_dir, config=config, as_json=as_json, all_accounts=False)))
     with operator_errors():
         settings = load_settings(config)
         folder = absolute(out)

@@ -188,3 +188,19 @@ def test_cli_account_is_not_kept_for_the_next_command(accounts_file: Path) -> No
     runner.invoke(app, ["--account", "acme", "status"])  # whatever it finds: the choice ends with the command
     assert load_settings().account is None
     assert load_settings().session_path.name == "storage-state-seller.walmart.com.json"
+
+
+def test_all_accounts_refuses_an_out_folder_or_an_account(accounts_file: Path) -> None:
+    with_out = runner.invoke(app, ["collect", "--all-accounts", "--po", "4342076435326", "--out", "x"])
+    assert with_out.exit_code == 2 and "drop --out" in with_out.stderr
+    with_account = runner.invoke(app, ["--account", "acme", "track", "--all-accounts"])
+    assert with_account.exit_code == 2 and "not both" in with_account.stderr
+
+
+def test_all_accounts_runs_each_account_in_turn_with_the_worst_exit_code(accounts_file: Path) -> None:
+    # nothing to collect: each account says so under its heading (exit 2 each), in the file's order
+    result = runner.invoke(app, ["collect", "--all-accounts"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["== account acme", "error", "== account bolt", "error"]
+    assert str(accounts_file.parent / "disputes" / "acme") in lines[0]

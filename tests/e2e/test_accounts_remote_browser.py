@@ -4,7 +4,7 @@
 ``collector --account NAME collect`` runs on the mock use it through ``browser_endpoint``, with
 ``browser_path`` pointing nowhere, so any Chromium started locally (sign-in included) would fail
 the run. Each account's refunds land in its own folder, each account keeps its own session, and
-the server stops cleanly on SIGTERM.
+the server stops cleanly on SIGTERM. ``collect --all-accounts`` runs both accounts in turn.
 """
 
 from __future__ import annotations
@@ -61,14 +61,18 @@ def test_two_accounts_collect_through_a_remote_browser_server(site: MockSite, tm
             "COLLECTOR_BROWSER_PATH": str(tmp_path / "no-chromium-here"),  # a local launch would fail the run
             "NORTH_EMAIL": seller.login_email, "NORTH_PASSWORD": seller.password, "NORTH_TOTP": seller.totp_secret,
         })
-        north_pos, south_pos = single_refund_pos(site.scenario, 3)[:2], single_refund_pos(site.scenario, 3)[2:]
-        for name, pos in (("north", north_pos), ("south", south_pos)):
-            args = ["--account", name, "collect", "--no-archive", "--progress", "plain", *[a for po in pos for a in ("--po", po)]]
-            result = run_collector(args, env, tmp_path, timeout=120)
-            assert result.returncode == 0, result.stderr[-2000:]
-        # each account's refunds in its own folder (north: its `out`, south: out/south), none crossing
-        assert_every_refund_once(tmp_path / "north-out" / "bundles", expected_refunds(site.scenario, north_pos))
-        assert_every_refund_once(tmp_path / "out" / "south" / "bundles", expected_refunds(site.scenario, south_pos))
+        pos = single_refund_pos(site.scenario, 3)
+        both, north_only = pos[:2], pos[2:]
+        plain = ["--no-archive", "--progress", "plain"]
+        every = run_collector(["collect", "--all-accounts", *plain, *[a for po in both for a in ("--po", po)]],
+                              env, tmp_path, timeout=120)
+        assert every.returncode == 0, every.stderr[-2000:]
+        assert "== account north" in every.stderr and "== account south" in every.stderr
+        one = run_collector(["--account", "north", "collect", *plain, "--po", north_only[0]], env, tmp_path, timeout=120)
+        assert one.returncode == 0, one.stderr[-2000:]
+        # each account's refunds once in its own folder (north: its `out`, south: out/south), none crossing
+        assert_every_refund_once(tmp_path / "north-out" / "bundles", expected_refunds(site.scenario, pos))
+        assert_every_refund_once(tmp_path / "out" / "south" / "bundles", expected_refunds(site.scenario, both))
         sessions = sorted(p.name for p in (data_dir / "sessions").iterdir())
         assert len(sessions) == 2 and any("north" in s for s in sessions) and any("south" in s for s in sessions)
         for name in sessions:

@@ -240,7 +240,12 @@ def _run(
 ) -> JobResult:
     stop_event = threading.Event()
     stats = JobStats()
-    limiter = RateLimiter(settings.requests_per_minute)
+    if settings.database_url is not None:  # the account's budget, shared with its other processes (PostgreSQL)
+        from collector.shared_ratelimit import shared_limiter
+
+        limiter: RateLimiter = shared_limiter(settings)
+    else:
+        limiter = RateLimiter(settings.requests_per_minute)
     retry = RetryPolicy(settings.retry_attempts, settings.retry_initial_wait_s, settings.retry_max_wait_s, stop_event)
     if journal.get_meta("inputs") is None:
         journal.set_meta("inputs", json.dumps({"pos": request.orders.pos, "scan_since": request.scan_since, "site": settings.base_url}))

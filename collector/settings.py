@@ -90,6 +90,12 @@ class CollectorSettings(BaseSettings):
     database_url: SecretStr | None = Field(
         default=None, description="postgresql://... : the case store on PostgreSQL (shared by machines) instead of SQLite"
     )
+    distributed: bool = Field(
+        default=False, description="collect enqueues one task per order for `collector worker` processes (needs database_url)"
+    )
+    worker_stalled_after_s: float = Field(
+        default=30.0, ge=2, le=3_600, description="a worker silent this long is gone: its order goes back to the queue"
+    )
     email: SecretStr | None = None
     password: SecretStr | None = None
     totp_secret: SecretStr | None = None
@@ -278,6 +284,7 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Collecto
     keyword), its entries in the accounts file come in under the keyword arguments (see
     ``collector.accounts``)."""
     account = overrides.pop("account", None) or selected_account()
+    overrides = {k: v for k, v in overrides.items() if v is not None}  # an option not given leaves the account's value
     settings = _load(config_file, overrides)
     account = account or settings.account  # `account = "..."` in the config file selects one too
     if not account:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import psycopg
 import structlog
 
-from collector.cases.postgres import public_location
+from collector.cases.postgres import pg_reason, public_location
 from collector.errors import ConfigError
 from collector.ratelimit import RateLimiter
 from collector.settings import CollectorSettings
@@ -59,8 +59,7 @@ class PostgresRateLimiter(RateLimiter):
         try:
             self._db = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-            raise ConfigError(f"cannot reach the request budget's database at {public_location(url)}: {reason}") from None
+            raise ConfigError(f"cannot reach the request budget's database at {public_location(url)}: {pg_reason(exc)}") from None
         with self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             self._db.execute(SCHEMA)

@@ -27,7 +27,7 @@ from collector.cases.store import AlertRecord, CaseChange, TrackedCase
 from collector.errors import ConfigError
 from evidence.models import CaseStatus
 
-__all__ = ["PostgresCaseStore", "public_location"]
+__all__ = ["PostgresCaseStore", "pg_reason", "public_location"]
 
 SCHEMA_VERSION = "1"
 SCHEMA_LOCK = 0x636F6C6C  # pg_advisory_xact_lock key while the tables are created ("coll")
@@ -94,6 +94,12 @@ def public_location(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def pg_reason(exc: Exception) -> str:
+    """psycopg's message on one line (it spreads one over several, with tabs)."""
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return text[:300] or type(exc).__name__
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None else None
 
@@ -108,8 +114,7 @@ class PostgresCaseStore:
         try:
             self._db = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=CONNECT_TIMEOUT_S)
         except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-            raise ConfigError(f"cannot reach the case store at {public_location(url)}: {reason}") from None
+            raise ConfigError(f"cannot reach the case store at {public_location(url)}: {pg_reason(exc)}") from None
         self._db.execute("SET TIME ZONE 'UTC'")
         with self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))

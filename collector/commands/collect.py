@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from collector.commands._accounts import for_each_account
+from collector.commands._distributed import collect_distributed
 from collector.errors import EXIT_USAGE, operator_errors
 from collector.folders import absolute
 from collector.inputs import InputBatch, pos_from_cli, read_orders_file, read_recon
@@ -38,6 +39,7 @@ def collect(
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     progress: Annotated[ProgressMode, typer.Option("--progress", help="auto: a bar on a terminal; rich: the bar; plain: one line per order.")] = "auto",
     key: Annotated[Path | None, typer.Option("--key", help="Private key to sign every bundle (default: the signing_key setting).")] = None,
+    distributed: Annotated[bool | None, typer.Option("--distributed/--local", help="Queue one task per order for `collector worker` processes and follow them (needs database_url; setting `distributed`).")] = None,
     all_accounts: Annotated[bool, typer.Option("--all-accounts", help="Every seller account of the accounts file in turn, each into its own output folder (docs/accounts.md).")] = False,
 ) -> None:
     """Collect evidence for Walmart Customer Care refunds: one bundle per refund, resumable."""
@@ -45,11 +47,11 @@ def collect(
         raise typer.Exit(for_each_account(ctx, config, lambda account: collect(
             ctx, po=po, orders=orders, recon=recon, scan_since=scan_since, out=account.out_dir, concurrency=concurrency,
             layout=layout, trace=trace, archive=archive, max_rpm=max_rpm, resume=resume, recapture=recapture,
-            config=config, progress=progress, key=key, all_accounts=False)))
+            config=config, progress=progress, key=key, distributed=distributed, all_accounts=False)))
     with operator_errors():
         settings = load_settings(
             config, concurrency=concurrency, layout=layout, trace=trace, max_requests_per_minute=max_rpm, archive=archive,
-            signing_key=absolute(key) if key else None,
+            signing_key=absolute(key) if key else None, distributed=distributed,
         )
         signing_key_or_error(settings.signing_key)  # a bad key stops here, before anything is collected
         batch = InputBatch(source="inputs")
@@ -64,6 +66,8 @@ def collect(
         if not batch.pos and not scan_since and not resume:
             print("error: nothing to collect: give --po, --orders, --recon or --scan-since (or --resume JOB)", file=sys.stderr)
             raise typer.Exit(EXIT_USAGE)
+        if settings.distributed:
+            raise typer.Exit(collect_distributed(settings, batch.pos, absolute(out), scan_since=scan_since, resume=resume))
         # Absolute from here on: the paths printed and those in report.json read the same from anywhere.
         result = run_job(settings, JobRequest(orders=batch, scan_since=scan_since, resume=resume, recapture=recapture),
                          absolute(out), progress=make_progress(progress))

@@ -88,8 +88,9 @@ def test_an_account_brings_its_settings_and_secrets(accounts_file: Path) -> None
     assert bolt.password is not None and bolt.password.get_secret_value() == "bolt-pass-2"
     assert bolt.totp_secret is not None and bolt.totp_secret.get_secret_value() == "KRSXG5CTMVRXEZLU"
     assert bolt.mail_folders == [accounts_file.parent / "mail" / "bolt"]  # relative to the accounts file
-    # the options given on the command line still win over the account's entries
+    # the options given on the command line still win over the account's entries; those not given do not
     assert load_settings(account="acme", max_requests_per_minute=3).requests_per_minute == 3
+    assert load_settings(account="acme", max_requests_per_minute=None, concurrency=None).requests_per_minute == 12
 
 
 def test_two_accounts_on_one_site_keep_separate_sessions(accounts_file: Path) -> None:

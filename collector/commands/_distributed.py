@@ -1,0 +1,46 @@
+"""``collect --distributed``: the orders as tasks for ``collector worker`` processes (collector/queue.py),
+followed to the end here: one line per change of a task, then the totals; exit 0 when every
+order succeeded, 1 when any failed (after its retries)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+from collector.errors import EXIT_FAILED, EXIT_OK, ConfigError
+from collector.settings import CollectorSettings
+
+
+def collect_distributed(settings: CollectorSettings, pos: list[str], out: Path, *, scan_since: str | None,
+                        resume: str | None) -> int:
+    if settings.database_url is None:
+        raise ConfigError("--distributed needs the database_url setting (the PostgreSQL the workers take tasks from)")
+    if scan_since or resume:
+        raise ConfigError("--distributed takes POs (--po, --orders, --recon): a --scan-since or --resume job runs locally")
+    from collector.cases.postgres import public_location
+    from collector.queue import enqueue_orders, follow
+
+    url = settings.database_url.get_secret_value()
+    out.mkdir(parents=True, exist_ok=True)
+    ids = enqueue_orders(url, settings.account, out, pos)
+    who = f" for account {settings.account}" if settings.account else ""
+    print(f"{len(ids)} order(s){who} queued at {public_location(url)}; waiting for `collector worker` processes "
+          f"(Ctrl-C stops waiting, the tasks stay queued)", flush=True)
+
+    def told(state):  # noqa: ANN001, ANN202 - collector.queue.TaskState
+        print(f"order {state.po}: {state.status}" + (f" (attempt {state.attempts + 1})" if state.status == "todo"
+                                                      and state.attempts else ""), flush=True)
+
+    try:
+        final = follow(url, ids, told, threading.Event())
+    except KeyboardInterrupt:
+        print("stopped waiting: the orders stay queued for the workers", file=sys.stderr)
+        return EXIT_FAILED
+    done = sum(s.status == "succeeded" for s in final)
+    failed = [s.po for s in final if s.status != "succeeded"]
+    print(f"{done} of {len(final)} order(s) captured into {out}" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    index = out / "bundles" / "index.html"
+    if index.is_file():
+        print(f"Open {index}")
+    return EXIT_FAILED if failed else EXIT_OK

@@ -1,0 +1,49 @@
+"""``collector worker``: take order-capture tasks from the PostgreSQL queue until stopped.
+
+Any number of workers, on any number of machines, share one queue (the ``database_url``
+setting); ``collector collect --distributed`` fills it. Each task is one order of one seller
+account, run as an ordinary job with this machine's settings for that account (its accounts
+file, credentials and browser: ``browser_endpoint`` works here too). Ctrl-C or SIGTERM lets the
+current order finish, then exits 0. Details: collector/queue.py, docs/accounts.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from collector.errors import EXIT_USAGE, fail, operator_errors
+from collector.settings import CONFIG_ENV, load_settings
+
+
+def worker(
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=16, help="Orders this worker runs at once.")] = 1,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML settings file (also used for every task).")] = None,
+) -> None:
+    """Take order-capture tasks from the PostgreSQL queue (setting database_url) until stopped."""
+    with operator_errors():
+        settings = load_settings(config)
+        if settings.database_url is None:
+            raise fail("no database_url configured: the worker takes its tasks from PostgreSQL "
+                       "(COLLECTOR_DATABASE_URL=postgresql://...)", EXIT_USAGE)
+        if config is not None:
+            os.environ[CONFIG_ENV] = str(config.resolve())  # every task's load_settings reads it too
+        from collector.cases.postgres import public_location
+        from collector.queue import QUEUE, ensure_schema, serve, worker_name
+
+        url = settings.database_url.get_secret_value()
+        ensure_schema(url)  # an unreachable database: one line before anything is announced
+        name = worker_name()
+        print(f"worker {name}: taking orders from {public_location(url)} (queue {QUEUE}); Ctrl-C to stop",
+              file=sys.stderr, flush=True)
+        asyncio.run(serve(url, name=name, concurrency=concurrency, stalled_after_s=settings.worker_stalled_after_s))
+    print(f"worker {name}: stopped", file=sys.stderr, flush=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)

@@ -36,10 +36,14 @@ class BrowserServerError(RuntimeError):
     """The browser server did not start: the message says what it printed."""
 
 
-def _server_config(launch: dict[str, Any], host: str = "127.0.0.1", port: int = 0) -> dict[str, Any]:
-    """``BrowserType.launch`` keyword arguments -> ``launchServer`` options (loopback, any port by default)."""
+def _server_config(launch: dict[str, Any], host: str = "127.0.0.1", port: int = 0,
+                   ws_path: str | None = None) -> dict[str, Any]:
+    """``BrowserType.launch`` keyword arguments -> ``launchServer`` options (loopback, any port by
+    default; the endpoint's path a fresh secret unless ``ws_path``, 32 hex digits, is given)."""
     config: dict[str, Any] = {"headless": launch.get("headless", True), "args": list(launch.get("args", [])),
                               "host": host, "port": port}
+    if ws_path is not None:
+        config["wsPath"] = "/" + ws_path
     if launch.get("executable_path"):
         config["executablePath"] = launch["executable_path"]
     if launch.get("env"):
@@ -51,10 +55,11 @@ class BrowserServer:
     """A Chromium behind ``playwright launch-server`` on loopback, for this process's workers."""
 
     def __init__(self, launch: dict[str, Any], *, start_timeout_s: float = START_TIMEOUT_S,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0, ws_path: str | None = None) -> None:
         self.launch = launch
         self.host = host
         self.port = port
+        self.ws_path = ws_path
         self.start_timeout_s = start_timeout_s
         self.endpoint: str | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -77,7 +82,7 @@ class BrowserServer:
         folder = home if home and Path(home).is_dir() else None
         fd, name = tempfile.mkstemp(prefix="collector-browser-", suffix=".json", dir=folder)
         with os.fdopen(fd, "w") as f:  # mode 0600: the env may carry the data folder's paths
-            json.dump(_server_config(self.launch, self.host, self.port), f)
+            json.dump(_server_config(self.launch, self.host, self.port, self.ws_path), f)
         self._config = Path(name)
         self._proc = subprocess.Popen(
             [node, cli, "launch-server", "--browser", "chromium", "--config", name],

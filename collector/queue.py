@@ -11,8 +11,9 @@ bundle appears whole or not at all, a job resumed elsewhere starts from its jour
 
 A worker killed mid-order (``kill -9``, a machine gone) stops sending heartbeats; every other
 worker looks for such stalled tasks (``sweep_stalled``) and puts them back in the queue after
-the ``worker_stalled_after_s`` setting, to be run elsewhere. A task whose job fails is retried (``ATTEMPTS`` in
-all), then marked failed. The account's request budget is the PostgreSQL one
+the ``worker_stalled_after_s`` setting, to be run elsewhere. A task whose job fails is retried
+(``ATTEMPTS`` times, ``RETRY_WAIT_S`` apart), then marked failed; each failure is one
+``worker.order_failed`` line. The account's request budget is the PostgreSQL one
 (collector/shared_ratelimit.py), whatever worker runs its orders.
 """
 
@@ -61,9 +62,15 @@ def capture_order(account: str | None, out: str, po: str) -> dict[str, Any]:
         log.info("worker.order", po=po, account=account, out=out)
         result = run_job(settings, JobRequest(orders=InputBatch(pos=[po], source="queue")), Path(out),
                          progress=QuietProgress())
+    except Exception as exc:  # noqa: BLE001 - whatever stopped the job (a dead browser server, a refused sign-in): one line, retried
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        log.warning("worker.order_failed", po=po, account=account, error=type(exc).__name__, reason=reason,
+                    retried="if attempts are left")
+        raise OrderFailed(f"order {po}: {reason}") from None
     finally:
         select_account(None)
     if result.exit_code != 0:
+        log.warning("worker.order_failed", po=po, account=account, job=result.job_id, reason=result.message or "failed")
         raise OrderFailed(f"order {po}: {result.message or 'failed'} (job {result.job_id} in {out})")
     return {"job": result.job_id, "refunds": result.report.refunds_written}
 

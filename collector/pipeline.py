@@ -218,7 +218,7 @@ class Pipeline:
         now = self.assess_now()
         # the states `collector status` shows (review, and the disputes tracked in the case store)
         return write_index(self.out_dir, clock=self.clock, now=now,
-                           states=index_states(self.out_dir.parent, now, self.settings.policy_id))
+                           states=index_states(self.out_dir.parent, now, self.settings.policy_id, self.settings))
 
 
 def _read_case(folder: Path) -> RefundCase | None:

@@ -130,7 +130,7 @@ class Watcher:
         log.info("watch.cycle_started", cycle=n, at=result.started.isoformat())
         self.in_cycle = True
         try:
-            with open_store(self.out) as store:
+            with open_store(self.out, self.settings) as store:  # PostgreSQL with database_url
                 try:
                     self._cycle(n, store, result)
                 except KeyboardInterrupt:
@@ -177,7 +177,7 @@ class Watcher:
             po_of = {c.case_id: c.po for c in store.cases()}
             alerts += decision_alerts(tracked.changes, po_of, self.clock(), self.settings.seller_timezone)
         overview = load_overview(self.out, self.clock(), policy_id=self.settings.policy_id,
-                                 zone=self.settings.seller_timezone)
+                                 zone=self.settings.seller_timezone, settings=self.settings)
         alerts += deadline_alerts(overview.rows, self.clock(), self.settings.alert_hours, overview.zone)
         raise_alerts(store, alerts, self.channels)
         result.alerts_sent, result.alerts_failed = deliver(store, self.channels, self.clock())
@@ -186,7 +186,7 @@ class Watcher:
             from evidence.bundle import write_index
 
             now = self.clock()
-            write_index(self.out / BUNDLES_DIR, now=now, states=index_states(self.out, now, self.settings.policy_id))
+            write_index(self.out / BUNDLES_DIR, now=now, states=index_states(self.out, now, self.settings.policy_id, self.settings))
         if self.options.calendar is not None and not overview.empty:
             from collector.cases.calendar import write_calendar
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from collector.cases import open_store, store_path
 from collector.cases.bundles import load_bundles
@@ -13,6 +14,9 @@ from collector.cases.status import RefundRow, refund_rows
 from collector.folders import BUNDLES_DIR
 from evidence.bundle.reader import Bundle
 from evidence.policy import Policy, default_registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collector.settings import CollectorSettings
 
 __all__ = ["Overview", "index_states", "load_overview"]
 
@@ -29,7 +33,9 @@ class Overview:
         return not self.rows
 
 
-def load_overview(out: Path, now: datetime, *, policy_id: str | None = None, zone: str | None = None) -> Overview:
+def load_overview(out: Path, now: datetime, *, policy_id: str | None = None, zone: str | None = None,
+                  settings: CollectorSettings | None = None) -> Overview:
+    """``settings`` with a ``database_url``: the cases come from the PostgreSQL case store."""
     bundles = load_bundles(out / BUNDLES_DIR)
     registry = default_registry()
 
@@ -38,7 +44,10 @@ def load_overview(out: Path, now: datetime, *, policy_id: str | None = None, zon
                                timezone=bundle.case.seller.timezone)
 
     cases = []
-    if store_path(out).is_file():
+    if settings is not None and settings.database_url is not None:
+        with open_store(out, settings) as store:
+            cases = store.cases()
+    elif store_path(out).is_file():
         with open_store(out) as store:
             cases = store.cases()
     zones = {b.case.seller.timezone for b in bundles.bundles.values()}
@@ -46,7 +55,8 @@ def load_overview(out: Path, now: datetime, *, policy_id: str | None = None, zon
     return Overview(out, refund_rows(bundles, cases, now, policy_for), bundles.problems, shown)
 
 
-def index_states(out: Path, now: datetime, policy_id: str | None = None) -> dict[str, str]:
+def index_states(out: Path, now: datetime, policy_id: str | None = None,
+                 settings: CollectorSettings | None = None) -> dict[str, str]:
     """Bundle folder name -> state text, for the index page (the same words as ``collector status``)."""
-    overview = load_overview(out, now, policy_id=policy_id)
+    overview = load_overview(out, now, policy_id=policy_id, settings=settings)
     return {Path(r.bundle).name: r.state_text(overview.zone) for r in overview.rows if r.bundle}

@@ -77,7 +77,8 @@ def status(
         raise typer.Exit(EXIT_USAGE)
     with operator_errors():
         settings = load_settings()  # the seller's zone when no bundle names it; the policy setting
-    overview = load_overview(out, at, policy_id=policy or settings.policy_id, zone=settings.seller_timezone)
+        overview = load_overview(out, at, policy_id=policy or settings.policy_id, zone=settings.seller_timezone,
+                                 settings=settings)  # the PostgreSQL case store with database_url
     for problem in overview.problems:
         typer.echo(f"warning: {problem}", err=True)
     if overview.empty:

@@ -10,6 +10,8 @@ database never see each other's rows), many writers at once, the store chosen by
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -168,3 +170,28 @@ def test_database_url_selects_postgres_and_hides_its_password(database_url: str,
     assert "cannot reach the case store" in str(refused.value) and "s3cret-pw" not in str(refused.value)
     with pytest.raises(ConfigError, match="not a postgresql:// URL"):
         load_settings(database_url="mysql://u:pw@h/db")
+
+
+def test_status_reads_the_postgres_store_with_database_url(out: Path, database_url: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`collector status` (and so watch's alerts and the index page, through load_overview) sees the
+    cases tracked into PostgreSQL; without database_url, the folder's SQLite store (empty here)."""
+    from typer.testing import CliRunner
+
+    from collector.cli import app
+    from evidence.bundle.example import PO, TRANSACTION
+
+    for key in [k for k in os.environ if k.startswith("COLLECTOR_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("COLLECTOR_DATA_DIR", str(out / "data"))
+    denied, deadline = datetime(2026, 12, 1, 18, 0, tzinfo=UTC), datetime(2027, 1, 1, 6, 0, tzinfo=UTC)
+    with PostgresCaseStore(database_url, str(out.resolve())) as shared:  # the scope track uses without an account
+        shared.save_case(TrackedCase("5900000001", PO, TRANSACTION, "Customer Care refund", T0, CaseStatus.DENIED,
+                                     decision_at=denied, appeal_deadline=deadline))
+    args = ["status", str(out), "--json", "--now", "2026-12-02T12:00:00Z"]
+    local = json.loads(CliRunner().invoke(app, args).stdout)
+    assert local["states"].get("appeal open", 0) == 0
+    monkeypatch.setenv("COLLECTOR_DATABASE_URL", database_url)
+    shared_view = CliRunner().invoke(app, args)
+    assert shared_view.exit_code == 0, shared_view.output
+    assert json.loads(shared_view.stdout)["states"]["appeal open"] == 1

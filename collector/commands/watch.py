@@ -16,11 +16,14 @@ from types import FrameType
 from typing import Annotated
 
 import typer
+from filelock import FileLock, Timeout
 
-from collector.errors import EXIT_FAILED, EXIT_USAGE, operator_errors
+from collector.commands._accounts import accounts_for
+from collector.claims import STATE_DIR
+from collector.errors import EXIT_FAILED, EXIT_USAGE, ConfigError, operator_errors
 from collector.folders import absolute
 from collector.settings import load_settings
-from collector.watch import CycleResult, Watcher, WatchOptions
+from collector.watch import LOCK, CycleResult, Watcher, WatchOptions
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)\s*$", re.IGNORECASE | re.ASCII)
 _UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
@@ -44,6 +47,7 @@ def _line(n: int, result: CycleResult) -> str:
 
 
 def watch(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Output folder (bundles/, jobs/, .collector/).")] = Path("out"),
     every: Annotated[str, typer.Option("--every", help="Time between cycles (30m, 2h).")] = "30m",
     once: Annotated[bool, typer.Option("--once", help="One cycle, then exit (for a systemd timer or cron).")] = False,
@@ -53,6 +57,7 @@ def watch(
     no_track: Annotated[bool, typer.Option("--no-track", help="Do not read the Disputes dashboard.")] = False,
     calendar: Annotated[Path | None, typer.Option("--calendar", help="Rewrite this .ics deadline calendar after every cycle.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
+    all_accounts: Annotated[bool, typer.Option("--all-accounts", help="One watcher per seller account of the accounts file, side by side, each on its own output folder (docs/accounts.md).")] = False,
 ) -> None:
     """Scan, collect, track disputes and send alerts every --every, until stopped (SIGTERM, Ctrl-C)."""
     if once and cycles is not None:
@@ -61,6 +66,8 @@ def watch(
     options = WatchOptions(every=parse_duration(every, "--every"), cycles=1 if once else cycles,
                            margin=parse_duration(margin, "--margin"), first_since=parse_duration(since, "--since"),
                            track=not no_track, calendar=absolute(calendar) if calendar else None)
+    if all_accounts:
+        raise typer.Exit(_watch_all_accounts(ctx, config, options))
     with operator_errors():
         settings = load_settings(config)
         watcher = Watcher(settings, absolute(out), options, on_cycle=lambda n, r: typer.echo(_line(n, r)))
@@ -81,6 +88,59 @@ def watch(
     results = watcher.results
     if options.cycles is not None and results and not results[-1].ok and not watcher.stopping.is_set():
         raise typer.Exit(EXIT_FAILED)
+
+
+def _watch_all_accounts(ctx: typer.Context, config: Path | None, options: WatchOptions) -> int:
+    """A watcher per account, each on its own folder, their cycles in turn on every tick (one job
+    at a time in this process); lines prefixed with the account. SIGTERM or Ctrl-C stops them as
+    it stops one watcher. Exit: 2 when a folder is held by another watcher or a setting is bad;
+    with --once/--cycles, 1 when an account's last cycle failed."""
+    watchers: list[Watcher] = []
+    with operator_errors():
+        for account in accounts_for(ctx, config):
+            settings = load_settings(config, account=account.name)
+            watchers.append(Watcher(settings, absolute(account.out_dir), options,
+                                    on_cycle=lambda n, r, name=account.name: typer.echo(f"{name}: {_line(n, r)}")))
+        locks = [FileLock(w.out / STATE_DIR / LOCK) for w in watchers]
+        for watcher, lock in zip(watchers, locks):
+            (watcher.out / STATE_DIR).mkdir(parents=True, exist_ok=True)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                for held in locks:
+                    held.release()
+                raise ConfigError(f"another collector watch is running on {watcher.out} (one watcher per folder)") from None
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        already = watchers[0].stopping.is_set()
+        for watcher in watchers:
+            watcher.stop()
+        if any(w.in_cycle for w in watchers) and not already:
+            raise KeyboardInterrupt  # inside a cycle: its job puts its orders back, as for Ctrl-C
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        n = 0
+        while not watchers[0].stopping.is_set():
+            n += 1
+            for watcher in watchers:
+                if watcher.stopping.is_set():
+                    break
+                watcher.results.append(watcher.cycle(n))
+                if watcher.on_cycle:
+                    watcher.on_cycle(n, watcher.results[-1])
+            if options.cycles is not None and n >= options.cycles:
+                break
+            watchers[0].stopping.wait(options.every.total_seconds())
+    except KeyboardInterrupt:  # Ctrl-C between cycles
+        for watcher in watchers:
+            watcher.stop()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for lock in locks:
+            lock.release()
+    failed = any(w.results and not w.results[-1].ok and not w.stopping.is_set() for w in watchers)
+    return EXIT_FAILED if options.cycles is not None and failed else 0
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,6 @@ from collector.settings import CONFIG_ENV, load_settings
 
 
 def worker(
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=16, help="Orders this worker runs at once.")] = 1,
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file (also used for every task).")] = None,
 ) -> None:
     """Take order-capture tasks from the PostgreSQL queue (setting database_url) until stopped."""
@@ -41,7 +40,8 @@ def worker(
         name = worker_name()
         print(f"worker {name}: taking orders from {public_location(url)} (queue {QUEUE}); Ctrl-C to stop",
               file=sys.stderr, flush=True)
-        asyncio.run(serve(url, name=name, concurrency=concurrency, stalled_after_s=settings.worker_stalled_after_s))
+        # one order at a time: a job owns the process's log sinks; more at once = more worker processes
+        asyncio.run(serve(url, name=name, concurrency=1, stalled_after_s=settings.worker_stalled_after_s))
     print(f"worker {name}: stopped", file=sys.stderr, flush=True)
 
 

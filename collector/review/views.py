@@ -46,6 +46,7 @@ class QueueRow:
     status: formatting.Status
     verdict: str  # the verdict's value (filter key), "" when not assessed
     timezone: str
+    tracked: str = ""  # the state ``collector status`` and the index show, when the case store knows more
 
     @property
     def state_label(self) -> str:
@@ -79,7 +80,21 @@ def load_bundles(folder: Path) -> tuple[list[Bundle], list[str], int]:
     return list(latest.values()), unreadable, total - len(latest)
 
 
-def queue_row(bundle: Bundle, now: datetime) -> QueueRow:
+def tracked_states(folder: Path, now: datetime) -> dict[str, str]:
+    """Bundle name -> the dispute state the case store records (``collector track``: in review,
+    won, denied, appeal open until ...), in the words of ``collector status`` and the index page;
+    {} when ``folder`` is not an output folder's bundles or nothing is tracked there."""
+    from collector.cases import store_path
+    from collector.cases.overview import index_states
+    from collector.folders import BUNDLES_DIR
+
+    out = folder.parent
+    if folder.name != BUNDLES_DIR or not store_path(out).is_file():
+        return {}
+    return index_states(out, now)
+
+
+def queue_row(bundle: Bundle, now: datetime, tracked: str = "") -> QueueRow:
     case = bundle.case
     assessment = case.assessment
     return QueueRow(
@@ -87,12 +102,14 @@ def queue_row(bundle: Bundle, now: datetime) -> QueueRow:
         amount=formatting.money(case.refund.breakdown.net_payable), money=case.refund.breakdown.net_payable,
         state=review_state(bundle), status=formatting.status(assessment, now, case.seller.timezone),
         verdict=assessment.verdict.value if assessment else "", timezone=case.seller.timezone,
+        tracked=tracked if tracked.casefold() != state_label(review_state(bundle)).casefold() else "",
     )  # fmt: skip
 
 
 def build_queue(folder: Path, now: datetime, state: str = "", verdict: str = "", q: str = "") -> Queue:
     bundles, unreadable, superseded = load_bundles(folder)
-    rows = sorted((queue_row(b, now) for b in bundles), key=lambda r: formatting.urgency(r.status, now, r.name))
+    tracked = tracked_states(folder, now)
+    rows = sorted((queue_row(b, now, tracked.get(b.name, "")) for b in bundles), key=lambda r: formatting.urgency(r.status, now, r.name))
     counts = []
     for key in STATE_ORDER:
         chosen = [r for r in rows if r.state is key]

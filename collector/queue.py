@@ -2,10 +2,13 @@
 of machines.
 
 ``collect --distributed`` (setting ``distributed``, with ``database_url``) does not capture
-anything itself: it defers one task per PO (``enqueue_orders``) and follows their states
-(``follow``). Each ``collector worker`` takes tasks one at a time and runs the ordinary job for
-that one order (``collector.jobs.run_job`` into the account's output folder, with the account's
-settings *of the worker's machine*: credentials never travel through the queue). So a task is
+anything itself: it defers one task per batch of POs (``enqueue_orders``, ``--batch N``, 5 by
+default) and follows their states (``follow``). Each ``collector worker`` takes tasks one at a
+time and runs the ordinary job for that batch (``collector.jobs.run_job`` into the account's
+output folder, with the account's settings *of the worker's machine*: credentials never travel
+through the queue). A job's fixed costs (session check, Inbox walk, browser start) are paid once
+per batch; a retried batch resumes its job (same POs, same job id): finished orders are not
+captured again. So a task is
 as safe to run twice as a job is: the output folder's refund registry bundles a refund once, a
 bundle appears whole or not at all, a job resumed elsewhere starts from its journal.
 
@@ -37,7 +40,8 @@ from collector.errors import CollectorError, ConfigError
 log = structlog.get_logger()
 
 QUEUE = "collector-orders"
-TASK = "collector.capture_order"
+TASK = "collector.capture_orders"
+DEFAULT_BATCH = 5
 ATTEMPTS = 3
 RETRY_WAIT_S = 2
 HEARTBEATS_PER_STALL = 5  # a worker sends this many heartbeats in the time that makes it "stalled"
@@ -49,8 +53,8 @@ class OrderFailed(CollectorError):
     """The job for one order ended with failures (the task is retried, then marked failed)."""
 
 
-def capture_order(account: str | None, out: str, po: str) -> dict[str, Any]:
-    """The task: the ordinary job for one PO, for ``account``, into ``out``."""
+def capture_orders(account: str | None, out: str, pos: list[str]) -> dict[str, Any]:
+    """The task: the ordinary job for ``pos``, for ``account``, into ``out``."""
     from collector.inputs import InputBatch
     from collector.jobs import JobRequest, run_job
     from collector.progress import QuietProgress
@@ -59,26 +63,26 @@ def capture_order(account: str | None, out: str, po: str) -> dict[str, Any]:
     select_account(account)
     try:
         settings = load_settings()
-        log.info("worker.order", po=po, account=account, out=out)
-        result = run_job(settings, JobRequest(orders=InputBatch(pos=[po], source="queue")), Path(out),
+        log.info("worker.orders", pos=pos, account=account, out=out)
+        result = run_job(settings, JobRequest(orders=InputBatch(pos=list(pos), source="queue")), Path(out),
                          progress=QuietProgress())
     except Exception as exc:  # noqa: BLE001 - whatever stopped the job (a dead browser server, a refused sign-in): one line, retried
         reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        log.warning("worker.order_failed", po=po, account=account, error=type(exc).__name__, reason=reason,
+        log.warning("worker.order_failed", pos=pos, account=account, error=type(exc).__name__, reason=reason,
                     retried="if attempts are left")
-        raise OrderFailed(f"order {po}: {reason}") from None
+        raise OrderFailed(f"orders {', '.join(pos)}: {reason}") from None
     finally:
         select_account(None)
     if result.exit_code != 0:
-        log.warning("worker.order_failed", po=po, account=account, job=result.job_id, reason=result.message or "failed")
-        raise OrderFailed(f"order {po}: {result.message or 'failed'} (job {result.job_id} in {out})")
+        log.warning("worker.order_failed", pos=pos, account=account, job=result.job_id, reason=result.message or "failed")
+        raise OrderFailed(f"orders {', '.join(pos)}: {result.message or 'failed'} (job {result.job_id} in {out})")
     return {"job": result.job_id, "refunds": result.report.refunds_written}
 
 
 def make_app(database_url: str) -> procrastinate.App:
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=database_url))
     app.task(name=TASK, queue=QUEUE, retry=procrastinate.RetryStrategy(max_attempts=ATTEMPTS, wait=RETRY_WAIT_S))(
-        capture_order
+        capture_orders
     )
     return app
 
@@ -95,26 +99,27 @@ def ensure_schema(database_url: str) -> None:
         raise ConfigError(f"cannot reach the task queue at {public_location(database_url)}: {pg_reason(exc)}") from None
 
 
-def enqueue_orders(database_url: str, account: str | None, out: Path, pos: list[str]) -> list[int]:
-    """One task per PO; the task ids, in the order of ``pos``."""
+def enqueue_orders(database_url: str, account: str | None, out: Path, pos: list[str],
+                   batch: int = DEFAULT_BATCH) -> list[int]:
+    """One task per ``batch`` POs (in the order given); the task ids."""
     ensure_schema(database_url)
     app = make_app(database_url)
     with app.open():
         task = app.tasks[TASK]
-        return [task.defer(account=account, out=str(out), po=po) for po in pos]
+        return [task.defer(account=account, out=str(out), pos=pos[i:i + batch]) for i in range(0, len(pos), batch)]
 
 
 @dataclass
 class TaskState:
     id: int
-    po: str
+    pos: list[str]
     status: str
     attempts: int
 
 
 def states(database_url: str, ids: list[int]) -> list[TaskState]:
     with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as db:
-        rows = db.execute("SELECT id, args->>'po', status::text, attempts FROM procrastinate_jobs WHERE id = ANY(%s) "
+        rows = db.execute("SELECT id, args->'pos', status::text, attempts FROM procrastinate_jobs WHERE id = ANY(%s) "
                           "ORDER BY id", (ids,)).fetchall()
     return [TaskState(*row) for row in rows]
 
@@ -138,7 +143,7 @@ async def sweep_stalled(app: procrastinate.App, stalled_after_s: float) -> None:
     while True:
         stalled = await app.job_manager.get_stalled_jobs(queue=QUEUE, seconds_since_heartbeat=stalled_after_s)
         for job in stalled:
-            log.warning("worker.task_requeued", task=job.id, po=job.task_kwargs.get("po"), attempts=job.attempts,
+            log.warning("worker.task_requeued", task=job.id, pos=job.task_kwargs.get("pos"), attempts=job.attempts,
                         reason="its worker stopped sending heartbeats (killed or gone)")
             await app.job_manager.retry_job(job)
         await asyncio.sleep(stalled_after_s / 2)  # the sweep's period (an asyncio timer of the worker's loop)

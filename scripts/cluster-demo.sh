@@ -89,10 +89,10 @@ for n in 1 2; do first_line_matching "$work/worker-$n.log" 'taking orders' >/dev
 pos=$("$PY" -c 'from collector.demo import demo_pos
 from fixtures.site import default_scenario
 print(" ".join(f"--po {po}" for po in demo_pos(default_scenario())[:4]))')
-say "collect over both accounts (4 orders each), as tasks for the workers"
+say "collect over both accounts (4 orders each), as tasks of 2 orders for the two workers"
 # shellcheck disable=SC2086 # $pos is a list of options
 status=0
-(cd "$work" && "$PY" -m collector collect --all-accounts --distributed $pos) || status=$?
+(cd "$work" && "$PY" -m collector collect --all-accounts --distributed --batch 2 $pos) || status=$?
 
 echo
 echo "per account:"

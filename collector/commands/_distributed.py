@@ -13,7 +13,7 @@ from collector.settings import CollectorSettings
 
 
 def collect_distributed(settings: CollectorSettings, pos: list[str], out: Path, *, scan_since: str | None,
-                        resume: str | None) -> int:
+                        resume: str | None, batch: int) -> int:
     if settings.database_url is None:
         raise ConfigError("--distributed needs the database_url setting (the PostgreSQL the workers take tasks from)")
     if scan_since or resume:
@@ -23,13 +23,13 @@ def collect_distributed(settings: CollectorSettings, pos: list[str], out: Path, 
 
     url = settings.database_url.get_secret_value()
     out.mkdir(parents=True, exist_ok=True)
-    ids = enqueue_orders(url, settings.account, out, pos)
+    ids = enqueue_orders(url, settings.account, out, pos, batch)
     who = f" for account {settings.account}" if settings.account else ""
-    print(f"{len(ids)} order(s){who} queued at {public_location(url)}; waiting for `collector worker` processes "
+    print(f"{len(pos)} order(s){who} queued as {len(ids)} task(s) at {public_location(url)}; waiting for `collector worker` processes "
           f"(Ctrl-C stops waiting, the tasks stay queued)", flush=True)
 
     def told(state):  # noqa: ANN001, ANN202 - collector.queue.TaskState
-        print(f"order {state.po}: {state.status}" + (f" (attempt {state.attempts + 1})" if state.status == "todo"
+        print(f"{'order' if len(state.pos) == 1 else 'orders'} {', '.join(state.pos)}: {state.status}" + (f" (attempt {state.attempts + 1})" if state.status == "todo"
                                                       and state.attempts else ""), flush=True)
 
     try:
@@ -37,9 +37,9 @@ def collect_distributed(settings: CollectorSettings, pos: list[str], out: Path, 
     except KeyboardInterrupt:
         print("stopped waiting: the orders stay queued for the workers", file=sys.stderr)
         return EXIT_FAILED
-    done = sum(s.status == "succeeded" for s in final)
-    failed = [s.po for s in final if s.status != "succeeded"]
-    print(f"{done} of {len(final)} order(s) captured into {out}" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    done = sum(len(s.pos) for s in final if s.status == "succeeded")
+    failed = [po for s in final if s.status != "succeeded" for po in s.pos]
+    print(f"{done} of {len(pos)} order(s) captured into {out}" + (f"; failed: {', '.join(failed)}" if failed else ""))
     index = out / "bundles" / "index.html"
     if index.is_file():
         print(f"Open {index}")

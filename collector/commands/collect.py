@@ -39,7 +39,8 @@ def collect(
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     progress: Annotated[ProgressMode, typer.Option("--progress", help="auto: a bar on a terminal; rich: the bar; plain: one line per order.")] = "auto",
     key: Annotated[Path | None, typer.Option("--key", help="Private key to sign every bundle (default: the signing_key setting).")] = None,
-    distributed: Annotated[bool | None, typer.Option("--distributed/--local", help="Queue one task per order for `collector worker` processes and follow them (needs database_url; setting `distributed`).")] = None,
+    distributed: Annotated[bool | None, typer.Option("--distributed/--local", help="Queue the orders as tasks for `collector worker` processes and follow them (needs database_url; setting `distributed`).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch", min=1, max=1000, help="With --distributed: orders per task (one job each).")] = 5,
     all_accounts: Annotated[bool, typer.Option("--all-accounts", help="Every seller account of the accounts file in turn, each into its own output folder (docs/accounts.md).")] = False,
 ) -> None:
     """Collect evidence for Walmart Customer Care refunds: one bundle per refund, resumable."""
@@ -47,7 +48,7 @@ def collect(
         raise typer.Exit(for_each_account(ctx, config, lambda account: collect(
             ctx, po=po, orders=orders, recon=recon, scan_since=scan_since, out=account.out_dir, concurrency=concurrency,
             layout=layout, trace=trace, archive=archive, max_rpm=max_rpm, resume=resume, recapture=recapture,
-            config=config, progress=progress, key=key, distributed=distributed, all_accounts=False)))
+            config=config, progress=progress, key=key, distributed=distributed, batch_size=batch_size, all_accounts=False)))
     with operator_errors():
         settings = load_settings(
             config, concurrency=concurrency, layout=layout, trace=trace, max_requests_per_minute=max_rpm, archive=archive,
@@ -67,7 +68,8 @@ def collect(
             print("error: nothing to collect: give --po, --orders, --recon or --scan-since (or --resume JOB)", file=sys.stderr)
             raise typer.Exit(EXIT_USAGE)
         if settings.distributed:
-            raise typer.Exit(collect_distributed(settings, batch.pos, absolute(out), scan_since=scan_since, resume=resume))
+            raise typer.Exit(collect_distributed(settings, batch.pos, absolute(out), scan_since=scan_since, resume=resume,
+                                                 batch=batch_size))
         # Absolute from here on: the paths printed and those in report.json read the same from anywhere.
         result = run_job(settings, JobRequest(orders=batch, scan_since=scan_since, resume=resume, recapture=recapture),
                          absolute(out), progress=make_progress(progress))

@@ -69,7 +69,7 @@ def test_two_workers_two_accounts_one_killed_mid_order(site: MockSite, tmp_path:
 
     first = _worker(env, tmp_path)
     collect = subprocess.Popen([sys.executable, "-m", "collector", "collect", "--all-accounts", "--distributed",
-                                *[a for po in pos for a in ("--po", po)]], env=env, cwd=tmp_path, text=True,
+                                "--batch", "1", *[a for po in pos for a in ("--po", po)]], env=env, cwd=tmp_path, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     second = None
     try:
@@ -96,6 +96,7 @@ def test_two_workers_two_accounts_one_killed_mid_order(site: MockSite, tmp_path:
     assert_every_refund_once(tmp_path / "out" / "north" / "bundles", expected)
     assert_every_refund_once(tmp_path / "out" / "south" / "bundles", expected)
     with psycopg.connect(database_url, autocommit=True) as db:
-        rows = db.execute("SELECT args->>'account', args->>'po', status::text, attempts FROM procrastinate_jobs").fetchall()
-    assert sorted((a, p, s) for a, p, s, _ in rows) == sorted((a, p, "succeeded") for a in ("north", "south") for p in pos)
+        rows = db.execute("SELECT args->>'account', args->'pos', status::text, attempts FROM procrastinate_jobs").fetchall()
+    # --batch 1: a task per order and account
+    assert sorted((a, p, s) for a, p, s, _ in rows) == sorted((a, [p], "succeeded") for a in ("north", "south") for p in pos)
     assert max(n for *_, n in rows) >= 1  # the interrupted one ran again

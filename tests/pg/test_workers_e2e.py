@@ -1,9 +1,9 @@
 """End to end: ``collect --distributed`` over two accounts, ``collector worker`` processes, a real
 PostgreSQL and the mock.
 
-Worker A takes the first order and is killed with SIGKILL in the middle of it; worker B, started
-after, runs every other order and, once A's heartbeats have stopped, A's order too (it goes back
-to the queue). Every refund is bundled exactly once per account, none in the other account's
+Worker A takes the first task and is killed with SIGKILL in the middle of it; worker B, started
+after, runs every other task and, once A's heartbeats have stopped, A's task too (it goes back to
+the queue; with a batch of two orders its job resumes). Tasks of one order and of two. Every refund is bundled exactly once per account, none in the other account's
 folder; the collect that followed the tasks exits 0.
 """
 
@@ -47,8 +47,9 @@ def _wait_for(check, timeout: float, what: str):  # noqa: ANN001, ANN202
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.parametrize("batch", [1, 2])  # a task per order; a task for both orders (resumed after the kill)
 def test_two_workers_two_accounts_one_killed_mid_order(site: MockSite, tmp_path: Path, database_url: str,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                                       monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
     seller = site.scenario.seller
     accounts = tmp_path / "accounts.toml"
     accounts.write_text("".join(
@@ -69,7 +70,7 @@ def test_two_workers_two_accounts_one_killed_mid_order(site: MockSite, tmp_path:
 
     first = _worker(env, tmp_path)
     collect = subprocess.Popen([sys.executable, "-m", "collector", "collect", "--all-accounts", "--distributed",
-                                "--batch", "1", *[a for po in pos for a in ("--po", po)]], env=env, cwd=tmp_path, text=True,
+                                "--batch", str(batch), *[a for po in pos for a in ("--po", po)]], env=env, cwd=tmp_path, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     second = None
     try:
@@ -97,6 +98,6 @@ def test_two_workers_two_accounts_one_killed_mid_order(site: MockSite, tmp_path:
     assert_every_refund_once(tmp_path / "out" / "south" / "bundles", expected)
     with psycopg.connect(database_url, autocommit=True) as db:
         rows = db.execute("SELECT args->>'account', args->'pos', status::text, attempts FROM procrastinate_jobs").fetchall()
-    # --batch 1: a task per order and account
-    assert sorted((a, p, s) for a, p, s, _ in rows) == sorted((a, [p], "succeeded") for a in ("north", "south") for p in pos)
+    tasks = [[p] for p in pos] if batch == 1 else [pos]
+    assert sorted((a, p, s) for a, p, s, _ in rows) == sorted((a, t, "succeeded") for a in ("north", "south") for t in tasks)
     assert max(n for *_, n in rows) >= 1  # the interrupted one ran again

@@ -7,9 +7,13 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from collector.errors import EXIT_FAILED, EXIT_OK, ConfigError
 from collector.settings import CollectorSettings
+
+if TYPE_CHECKING:  # pragma: no cover - psycopg and procrastinate only when distributing
+    from collector.queue import TaskState
 
 
 def collect_distributed(settings: CollectorSettings, pos: list[str], out: Path, *, scan_since: str | None,
@@ -25,12 +29,13 @@ def collect_distributed(settings: CollectorSettings, pos: list[str], out: Path, 
     out.mkdir(parents=True, exist_ok=True)
     ids = enqueue_orders(url, settings.account, out, pos, batch)
     who = f" for account {settings.account}" if settings.account else ""
-    print(f"{len(pos)} order(s){who} queued as {len(ids)} task(s) at {public_location(url)}; waiting for `collector worker` processes "
-          f"(Ctrl-C stops waiting, the tasks stay queued)", flush=True)
+    print(f"{len(pos)} order(s){who} queued as {len(ids)} task(s) at {public_location(url)}; waiting for "
+          "`collector worker` processes (Ctrl-C stops waiting, the tasks stay queued)", flush=True)
 
-    def told(state):  # noqa: ANN001, ANN202 - collector.queue.TaskState
-        print(f"{'order' if len(state.pos) == 1 else 'orders'} {', '.join(state.pos)}: {state.status}" + (f" (attempt {state.attempts + 1})" if state.status == "todo"
-                                                      and state.attempts else ""), flush=True)
+    def told(state: TaskState) -> None:
+        orders = f"{'order' if len(state.pos) == 1 else 'orders'} {', '.join(state.pos)}"
+        again = f" (attempt {state.attempts + 1})" if state.status == "todo" and state.attempts else ""
+        print(f"{orders}: {state.status}{again}", flush=True)
 
     try:
         final = follow(url, ids, told, threading.Event())

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from collector.commands._accounts import for_each_account
-from collector.commands._distributed import collect_distributed
+from collector.commands._distributed import collect_distributed, follow_queued, gathering
 from collector.errors import EXIT_USAGE, operator_errors
 from collector.folders import absolute
 from collector.inputs import InputBatch, pos_from_cli, read_orders_file, read_recon
@@ -45,10 +45,13 @@ def collect(
 ) -> None:
     """Collect evidence for Walmart Customer Care refunds: one bundle per refund, resumable."""
     if all_accounts:
-        raise typer.Exit(for_each_account(ctx, config, lambda account: collect(
-            ctx, po=po, orders=orders, recon=recon, scan_since=scan_since, out=account.out_dir, concurrency=concurrency,
-            layout=layout, trace=trace, archive=archive, max_rpm=max_rpm, resume=resume, recapture=recapture,
-            config=config, progress=progress, key=key, distributed=distributed, batch_size=batch_size, all_accounts=False)))
+        with gathering() as queued:  # distributed: every account's tasks queued first, then followed together
+            code = for_each_account(ctx, config, lambda account: collect(
+                ctx, po=po, orders=orders, recon=recon, scan_since=scan_since, out=account.out_dir, concurrency=concurrency,
+                layout=layout, trace=trace, archive=archive, max_rpm=max_rpm, resume=resume, recapture=recapture,
+                config=config, progress=progress, key=key, distributed=distributed, batch_size=batch_size,
+                all_accounts=False))
+        raise typer.Exit(max(code, follow_queued(queued)) if queued else code)
     with operator_errors():
         settings = load_settings(
             config, concurrency=concurrency, layout=layout, trace=trace, max_requests_per_minute=max_rpm, archive=archive,

@@ -100,6 +100,14 @@ def verb(fn: Callable[Concatenate[B, P], R]) -> Callable[Concatenate[B, P], R]:
     return wrapper
 
 
+def _dropped(exc: PlaywrightError) -> bool:
+    """A navigation that failed because the connection did: a network error, or a navigation cut
+    short by the browser's own error page for an earlier dropped load ("interrupted by another
+    navigation to chrome-error://chromewebdata/"), which a retry right after a drop can meet."""
+    text = str(exc)
+    return "net::ERR" in text or "chrome-error://" in text
+
+
 class _Base:
     """What screens and panels share: the page, the seller's zone, timeouts, error translation."""
 
@@ -166,7 +174,7 @@ class _Base:
             self._raise_if_interrupted()
             raise ScreenNotReached(self.name, doing, self.page.url) from exc
         except PlaywrightError as exc:
-            if "net::ERR" in str(exc):
+            if _dropped(exc):
                 raise ConnectionLost(
                     f"The connection dropped while {doing} on {self.name}.", screen=self.name, url=self.page.url
                 ) from exc
@@ -185,7 +193,7 @@ class _Base:
         try:
             response = self.page.goto(url)
         except PlaywrightError as exc:
-            if "net::ERR" in str(exc):
+            if _dropped(exc):
                 raise ConnectionLost(f"The connection dropped opening {path}.", screen=self.name, url=url) from exc
             raise
         if response is None:

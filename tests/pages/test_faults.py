@@ -161,3 +161,20 @@ def test_an_idle_session_is_reported_as_expired_on_the_next_screen(
     with pytest.raises(SessionExpired):
         DisputesDashboard.open(signed_in_page, **kw)
     assert session_expired(signed_in_page)
+
+
+def test_a_navigation_cut_short_by_the_browsers_error_page_is_a_dropped_connection() -> None:
+    """Seen in a long run under faults: the retry after a dropped load met the browser's error page
+    still arriving, and the order failed for good instead of being retried."""
+    from unittest.mock import MagicMock
+
+    from playwright.sync_api import Error
+
+    page = MagicMock(url="chrome-error://chromewebdata/")
+    page.goto.side_effect = Error(
+        'Page.goto: Navigation to "http://127.0.0.1/inbox/threads/T-1" is interrupted by another navigation '
+        'to "chrome-error://chromewebdata/"'
+    )
+    with pytest.raises(ConnectionLost) as caught:
+        InboxPage(page)._goto("/inbox/threads/T-1")
+    assert caught.value.transient

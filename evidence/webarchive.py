@@ -186,10 +186,16 @@ def _warc(exchanges: Sequence[ArchivedExchange], created: datetime, software: st
     return out.getvalue()
 
 
+INDEXED_RECORDS = "response,revisit,resource,metadata"  # cdxj-indexer's own default
+
+
 def _cdxj(warc: bytes) -> bytes:
     """The CDXJ index of the WARC, sorted (cdxj-indexer; request bodies appended for POSTs)."""
     text = io.StringIO()
-    CDXJIndexer(text, [io.BytesIO(warc)], sort=True, post_append=True, filename="data.warc.gz").process_all()
+    # The record types named here, not the class default: importing the ``wacz`` package appends
+    # "warcinfo" to ``CDXJIndexer.DEFAULT_RECORDS`` for the whole process.
+    CDXJIndexer(text, [io.BytesIO(warc)], sort=True, post_append=True, filename="data.warc.gz",
+                records=INDEXED_RECORDS).process_all()
     return text.getvalue().encode("utf-8")
 
 

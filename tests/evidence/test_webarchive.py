@@ -154,3 +154,11 @@ def test_py_wacz_validates_the_archive(tmp_path: Path) -> None:
     assert check.check_file_paths() is True
     assert check.check_file_hashes() is True
     assert check.check_data_package_hash_and_sig() is True
+
+
+def test_the_index_does_not_depend_on_what_else_the_process_imported() -> None:
+    """Importing the ``wacz`` package changes cdxj-indexer's default record types process-wide
+    (it adds "warcinfo"); an archive built after that must index the same records."""
+    before = _entries(_build()[0])["indexes/index.cdx"]
+    pytest.importorskip("wacz.validate")
+    assert _entries(_build()[0])["indexes/index.cdx"] == before

@@ -182,11 +182,9 @@ class Watcher:
         raise_alerts(store, alerts, self.channels)
         result.alerts_sent, result.alerts_failed = deliver(store, self.channels, self.clock())
         if (self.out / BUNDLES_DIR).is_dir() and not overview.empty:  # the index shows the states just tracked
-            from collector.cases.overview import index_states
             from evidence.bundle import write_index
 
-            now = self.clock()
-            write_index(self.out / BUNDLES_DIR, now=now, states=index_states(self.out, now, self.settings.policy_id, self.settings))
+            write_index(self.out / BUNDLES_DIR, now=self.clock(), states=overview.states())
         if self.options.calendar is not None and not overview.empty:
             from collector.cases.calendar import write_calendar
 

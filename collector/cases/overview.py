@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from collector.cases import open_store, store_path
-from collector.cases.bundles import load_bundles
+from collector.cases.bundles import BundleIndex, load_bundles
 from collector.cases.status import RefundRow, refund_rows
 from collector.folders import BUNDLES_DIR
 from evidence.bundle.reader import Bundle
@@ -32,11 +32,16 @@ class Overview:
     def empty(self) -> bool:
         return not self.rows
 
+    def states(self) -> dict[str, str]:
+        """Bundle folder name -> state text, for the index page (the same words as ``collector status``)."""
+        return {Path(r.bundle).name: r.state_text(self.zone) for r in self.rows if r.bundle}
+
 
 def load_overview(out: Path, now: datetime, *, policy_id: str | None = None, zone: str | None = None,
-                  settings: CollectorSettings | None = None) -> Overview:
-    """``settings`` with a ``database_url``: the cases come from the PostgreSQL case store."""
-    bundles = load_bundles(out / BUNDLES_DIR)
+                  settings: CollectorSettings | None = None, bundles: BundleIndex | None = None) -> Overview:
+    """``settings`` with a ``database_url``: the cases come from the PostgreSQL case store.
+    ``bundles``: the folder's bundles when the caller has read them already (else read here)."""
+    bundles = bundles if bundles is not None else load_bundles(out / BUNDLES_DIR)
     registry = default_registry()
 
     def policy_for(bundle: Bundle) -> Policy:
@@ -56,7 +61,6 @@ def load_overview(out: Path, now: datetime, *, policy_id: str | None = None, zon
 
 
 def index_states(out: Path, now: datetime, policy_id: str | None = None,
-                 settings: CollectorSettings | None = None) -> dict[str, str]:
+                 settings: CollectorSettings | None = None, bundles: BundleIndex | None = None) -> dict[str, str]:
     """Bundle folder name -> state text, for the index page (the same words as ``collector status``)."""
-    overview = load_overview(out, now, policy_id=policy_id, settings=settings)
-    return {Path(r.bundle).name: r.state_text(overview.zone) for r in overview.rows if r.bundle}
+    return load_overview(out, now, policy_id=policy_id, settings=settings, bundles=bundles).states()

@@ -80,18 +80,21 @@ def load_bundles(folder: Path) -> tuple[list[Bundle], list[str], int]:
     return list(latest.values()), unreadable, total - len(latest)
 
 
-def tracked_states(folder: Path, now: datetime) -> dict[str, str]:
+def tracked_states(folder: Path, now: datetime, bundles: list[Bundle]) -> dict[str, str]:
     """Bundle name -> the dispute state the case store records (``collector track``: in review,
     won, denied, appeal open until ...), in the words of ``collector status`` and the index page;
-    {} when ``folder`` is not an output folder's bundles or nothing is tracked there."""
+    {} when ``folder`` is not an output folder's bundles or nothing is tracked there. ``bundles``:
+    the newest bundle of each refund, already read by the queue."""
     from collector.cases import store_path
+    from collector.cases.bundles import BundleIndex
     from collector.cases.overview import index_states
     from collector.folders import BUNDLES_DIR
 
     out = folder.parent
     if folder.name != BUNDLES_DIR or not store_path(out).is_file():
         return {}
-    return index_states(out, now)
+    index = BundleIndex({bundle_key(b.case.po, b.case.refund_transaction_id): b for b in bundles})
+    return index_states(out, now, bundles=index)
 
 
 def queue_row(bundle: Bundle, now: datetime, tracked: str = "") -> QueueRow:
@@ -108,7 +111,7 @@ def queue_row(bundle: Bundle, now: datetime, tracked: str = "") -> QueueRow:
 
 def build_queue(folder: Path, now: datetime, state: str = "", verdict: str = "", q: str = "") -> Queue:
     bundles, unreadable, superseded = load_bundles(folder)
-    tracked = tracked_states(folder, now)
+    tracked = tracked_states(folder, now, bundles)
     rows = sorted((queue_row(b, now, tracked.get(b.name, "")) for b in bundles), key=lambda r: formatting.urgency(r.status, now, r.name))
     counts = []
     for key in STATE_ORDER:

@@ -23,6 +23,7 @@ the ``worker_stalled_after_s`` setting, to be run elsewhere. A task whose job fa
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,9 +34,11 @@ import procrastinate
 import psycopg
 import structlog
 from procrastinate.schema import SchemaManager
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from collector.cases.postgres import pg_reason, public_location
 from collector.errors import CollectorError, ConfigError
+from collector.settings import LayoutChoice, TraceMode
 
 log = structlog.get_logger()
 
@@ -53,19 +56,80 @@ class OrderFailed(CollectorError):
     """The job for one order ended with failures (the task is retried, then marked failed)."""
 
 
-def capture_orders(account: str | None, out: str, pos: list[str]) -> dict[str, Any]:
-    """The task: the ordinary job for ``pos``, for ``account``, into ``out``."""
+class TaskRefused(CollectorError):
+    """A task this worker cannot run as given (options of another collector version, bad values):
+    marked failed at once, one line, not retried (no retry would change the answer)."""
+
+
+class TaskOptions(BaseModel):
+    """The job options of ``collect`` that travel with a task: what changes what is captured.
+
+    Only the options given on the ``collect`` command line are sent; everything else is the
+    worker's own settings for the account. Credentials, the signing key, mail sources and the
+    browser stay settings of the worker's machine (they are its files and secrets)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    layout: LayoutChoice | None = None
+    trace: TraceMode | None = None
+    archive: bool | None = None
+    concurrency: int | None = Field(default=None, ge=1, le=16)
+    max_requests_per_minute: float | None = Field(default=None, gt=0, le=1_000_000, allow_inf_nan=False)
+    recapture: bool = False
+
+    def as_args(self) -> dict[str, Any]:
+        """The task's ``options`` argument (JSON): the options given, nothing else."""
+        return self.model_dump(exclude_defaults=True)
+
+    def settings_overrides(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump(exclude={"recapture"}).items() if v is not None}
+
+
+def task_options(raw: object) -> TaskOptions:
+    """The options of a task as this worker understands them, or one ``TaskRefused`` line."""
+    if raw is None:
+        return TaskOptions()
+    if not isinstance(raw, dict):
+        raise TaskRefused(f"task options are not a mapping ({type(raw).__name__}): sent by another collector version?")
+    try:
+        return TaskOptions.model_validate(raw)
+    except ValidationError as exc:
+        unknown = sorted(str(e["loc"][0]) for e in exc.errors() if e["type"] == "extra_forbidden")
+        if unknown:
+            known = ", ".join(TaskOptions.model_fields)
+            raise TaskRefused(f"unknown task option(s) {', '.join(unknown)}: the task comes from another collector "
+                              f"version (this worker knows {known}); update the workers or the collecting machine") from None
+        err = exc.errors()[0]
+        raise TaskRefused(f"task option {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+
+
+def _refuse_unknown(task: str, unknown: dict[str, Any]) -> None:
+    if unknown:
+        raise TaskRefused(f"{task}: unknown task argument(s) {', '.join(sorted(unknown))}: the task comes from another "
+                          "collector version; update the workers or the collecting machine")
+
+
+def capture_orders(account: str | None, out: str, pos: list[str], options: dict[str, Any] | None = None,
+                   **unknown: Any) -> dict[str, Any]:
+    """The task: the ordinary job for ``pos``, for ``account``, into ``out``, with the job
+    ``options`` collect was given (``TaskOptions``)."""
     from collector.inputs import InputBatch
     from collector.jobs import JobRequest, run_job
     from collector.progress import QuietProgress
     from collector.settings import load_settings, select_account
 
+    try:
+        _refuse_unknown(TASK, unknown)
+        given = task_options(options)
+    except TaskRefused as exc:
+        log.error("worker.task_refused", pos=pos, account=account, reason=str(exc))
+        raise
     select_account(account)
     try:
-        settings = load_settings()
-        log.info("worker.orders", pos=pos, account=account, out=out)
-        result = run_job(settings, JobRequest(orders=InputBatch(pos=list(pos), source="queue")), Path(out),
-                         progress=QuietProgress())
+        settings = load_settings(**given.settings_overrides())
+        log.info("worker.orders", pos=pos, account=account, out=out, options=given.as_args())
+        request = JobRequest(orders=InputBatch(pos=list(pos), source="queue"), recapture=given.recapture)
+        result = run_job(settings, request, Path(out), progress=QuietProgress())
     except Exception as exc:  # noqa: BLE001 - whatever stopped the job (a dead browser server, a refused sign-in): one line, retried
         reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         log.warning("worker.order_failed", pos=pos, account=account, error=type(exc).__name__, reason=reason,
@@ -81,9 +145,8 @@ def capture_orders(account: str | None, out: str, pos: list[str]) -> dict[str, A
 
 def make_app(database_url: str) -> procrastinate.App:
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=database_url))
-    app.task(name=TASK, queue=QUEUE, retry=procrastinate.RetryStrategy(max_attempts=ATTEMPTS, wait=RETRY_WAIT_S))(
-        capture_orders
-    )
+    retry = procrastinate.RetryStrategy(max_attempts=ATTEMPTS, wait=RETRY_WAIT_S, retry_exceptions=[OrderFailed])
+    app.task(name=TASK, queue=QUEUE, retry=retry)(capture_orders)
     return app
 
 
@@ -100,13 +163,15 @@ def ensure_schema(database_url: str) -> None:
 
 
 def enqueue_orders(database_url: str, account: str | None, out: Path, pos: list[str],
-                   batch: int = DEFAULT_BATCH) -> list[int]:
-    """One task per ``batch`` POs (in the order given); the task ids."""
+                   batch: int = DEFAULT_BATCH, options: TaskOptions | None = None) -> list[int]:
+    """One task per ``batch`` POs (in the order given), each with the job ``options``; the task ids."""
     ensure_schema(database_url)
     app = make_app(database_url)
+    sent = (options or TaskOptions()).as_args()
     with app.open():
         task = app.tasks[TASK]
-        return [task.defer(account=account, out=str(out), pos=pos[i:i + batch]) for i in range(0, len(pos), batch)]
+        return [task.defer(account=account, out=str(out), pos=pos[i:i + batch], **({"options": sent} if sent else {}))
+                for i in range(0, len(pos), batch)]
 
 
 @dataclass
@@ -149,8 +214,21 @@ async def sweep_stalled(app: procrastinate.App, stalled_after_s: float) -> None:
         await asyncio.sleep(stalled_after_s / 2)  # the sweep's period (an asyncio timer of the worker's loop)
 
 
+class _OneLine(logging.Filter):
+    """A task that ended with one of ours (``OrderFailed``, ``TaskRefused``) is one line in the
+    worker's log, its reason included, not a traceback (it was logged already, as one line)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, CollectorError):
+            record.msg, record.args = f"{record.getMessage()} ({type(exc).__name__}: {exc})", None
+            record.exc_info = None
+        return True
+
+
 async def serve(database_url: str, *, name: str, concurrency: int = 1, stalled_after_s: float = 30.0) -> None:
     """Run a worker until SIGINT/SIGTERM (procrastinate's own handlers: the current task finishes)."""
+    logging.getLogger("procrastinate.worker").addFilter(_OneLine())
     ensure_schema(database_url)
     app = make_app(database_url)
     async with app.open_async():

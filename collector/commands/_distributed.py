@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from collector.errors import EXIT_FAILED, EXIT_OK, ConfigError
 from collector.settings import CollectorSettings
@@ -49,17 +49,19 @@ def gathering() -> Iterator[list[Queued]]:
 
 
 def collect_distributed(settings: CollectorSettings, pos: list[str], out: Path, *, scan_since: str | None,
-                        resume: str | None, batch: int) -> int:
+                        resume: str | None, batch: int, options: dict[str, Any] | None = None) -> int:
+    """Queue the orders (``options``: the job options given to collect, sent with every task)."""
     if settings.database_url is None:
         raise ConfigError("--distributed needs the database_url setting (the PostgreSQL the workers take tasks from)")
     if scan_since or resume:
         raise ConfigError("--distributed takes POs (--po, --orders, --recon): a --scan-since or --resume job runs locally")
     from collector.cases.postgres import public_location
-    from collector.queue import enqueue_orders
+    from collector.queue import enqueue_orders, task_options
 
+    sent = task_options({k: v for k, v in (options or {}).items() if v is not None})
     url = settings.database_url.get_secret_value()
     out.mkdir(parents=True, exist_ok=True)
-    ids = enqueue_orders(url, settings.account, out, pos, batch)
+    ids = enqueue_orders(url, settings.account, out, pos, batch, sent)
     who = f" for account {settings.account}" if settings.account else ""
     print(f"{len(pos)} order(s){who} queued as {len(ids)} task(s) at {public_location(url)}", flush=True)
     queued = Queued(f"{settings.account}: " if settings.account else "", url, out, pos, ids)

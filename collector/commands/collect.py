@@ -11,7 +11,7 @@ import typer
 
 from collector.commands._accounts import for_each_account
 from collector.commands._distributed import collect_distributed, follow_queued, gathering
-from collector.errors import EXIT_USAGE, operator_errors
+from collector.errors import EXIT_USAGE, ConfigError, operator_errors
 from collector.folders import absolute
 from collector.inputs import InputBatch, pos_from_cli, read_orders_file, read_recon
 from collector.jobs import JobRequest, run_job
@@ -71,8 +71,13 @@ def collect(
             print("error: nothing to collect: give --po, --orders, --recon or --scan-since (or --resume JOB)", file=sys.stderr)
             raise typer.Exit(EXIT_USAGE)
         if settings.distributed:
+            if key is not None:
+                raise ConfigError("--key does not travel with the tasks: the workers sign with their own signing_key "
+                                  "setting (docs/scaling.md)")
+            job_options = {"layout": layout, "trace": trace, "archive": archive, "concurrency": concurrency,
+                           "max_requests_per_minute": max_rpm, "recapture": recapture}  # sent with every task
             raise typer.Exit(collect_distributed(settings, batch.pos, absolute(out), scan_since=scan_since, resume=resume,
-                                                 batch=batch_size))
+                                                 batch=batch_size, options=job_options))
         # Absolute from here on: the paths printed and those in report.json read the same from anywhere.
         result = run_job(settings, JobRequest(orders=batch, scan_since=scan_since, resume=resume, recapture=recapture),
                          absolute(out), progress=make_progress(progress))

@@ -155,6 +155,27 @@ def _scan(settings: CollectorSettings, since_text: str, limiter: RateLimiter, re
     return found
 
 
+def scan_refunds(settings: CollectorSettings, since_text: str) -> list[tuple[str, str]]:
+    """A Transactions scan on its own, outside any job: (PO, transaction id) of every Customer
+    Care refund since then. Its own browser (``_job_browser``: the ``browser_endpoint`` or a
+    local one), the session check, the account's request budget (the PostgreSQL one with
+    ``database_url``). For the scan task of ``collect --distributed --scan-since`` (collector/queue.py)."""
+    with _job_browser(settings) as endpoint:
+        ensure_session(settings, endpoint)
+        if settings.database_url is not None:
+            from collector.shared_ratelimit import shared_limiter
+
+            limiter: RateLimiter = shared_limiter(settings)
+        else:
+            limiter = RateLimiter(settings.requests_per_minute)
+        retry = RetryPolicy(settings.retry_attempts, settings.retry_initial_wait_s, settings.retry_max_wait_s,
+                            threading.Event())
+        try:
+            return _scan(settings, since_text, limiter, retry, JobStats(), endpoint)
+        finally:
+            limiter.stop()
+
+
 def _add_scanned(journal: Journal, registry: RefundRegistry, found: list[tuple[str, str]], since_text: str) -> tuple[int, int]:
     """Queue the scanned refunds' orders: new ones, and finished ones with a refund not bundled
     yet (a second refund on an order seen before). Returns (added, reopened)."""
@@ -310,4 +331,4 @@ def _wait(workers: list[Worker], walker: Walker) -> None:
             w.join()
 
 
-__all__ = ["JobRequest", "JobResult", "SessionLost", "job_id_for", "run_job"]
+__all__ = ["JobRequest", "JobResult", "SessionLost", "job_id_for", "run_job", "scan_refunds"]

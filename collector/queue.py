@@ -44,6 +44,7 @@ log = structlog.get_logger()
 
 QUEUE = "collector-orders"
 TASK = "collector.capture_orders"
+SCAN_TASK = "collector.scan_orders"
 DEFAULT_BATCH = 5
 ATTEMPTS = 3
 RETRY_WAIT_S = 2
@@ -110,9 +111,10 @@ def _refuse_unknown(task: str, unknown: dict[str, Any]) -> None:
 
 
 def capture_orders(account: str | None, out: str, pos: list[str], options: dict[str, Any] | None = None,
-                   **unknown: Any) -> dict[str, Any]:
+                   job: str | None = None, scan: int | None = None, **unknown: Any) -> dict[str, Any]:
     """The task: the ordinary job for ``pos``, for ``account``, into ``out``, with the job
-    ``options`` collect was given (``TaskOptions``)."""
+    ``options`` collect was given (``TaskOptions``). ``job``: the job id (a scan's orders: one
+    per task, ``scan-<scan task>-<n>``; else from the POs); ``scan``: the scan task that queued it."""
     from collector.inputs import InputBatch
     from collector.jobs import JobRequest, run_job
     from collector.progress import QuietProgress
@@ -128,7 +130,8 @@ def capture_orders(account: str | None, out: str, pos: list[str], options: dict[
     try:
         settings = load_settings(**given.settings_overrides())
         log.info("worker.orders", pos=pos, account=account, out=out, options=given.as_args())
-        request = JobRequest(orders=InputBatch(pos=list(pos), source="queue"), recapture=given.recapture)
+        source = f"scan task {scan}" if scan is not None else "queue"
+        request = JobRequest(orders=InputBatch(pos=list(pos), source=source), recapture=given.recapture, job_id=job)
         result = run_job(settings, request, Path(out), progress=QuietProgress())
     except Exception as exc:  # noqa: BLE001 - whatever stopped the job (a dead browser server, a refused sign-in): one line, retried
         reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
@@ -143,10 +146,63 @@ def capture_orders(account: str | None, out: str, pos: list[str], options: dict[
     return {"job": result.job_id, "refunds": result.report.refunds_written}
 
 
+def scan_orders(context: procrastinate.JobContext, account: str | None, out: str, since: str, batch: int = DEFAULT_BATCH,
+                options: dict[str, Any] | None = None, **unknown: Any) -> dict[str, Any]:
+    """The scan task of ``collect --distributed --scan-since``: the Transactions scan, on the
+    worker (the collecting machine needs no browser), then one capture task per ``batch`` POs
+    with a refund not bundled in ``out`` yet (all of them with ``recapture``), each a job of its
+    own (``scan-<this task>-<n>``) with the same ``options``. Run again (retried, or requeued
+    after its worker died) it queues nothing twice: the capture tasks are queued in one statement,
+    and a scan that finds its tasks already queued only returns them."""
+    from collector.claims import STATE_DIR, RefundRegistry
+    from collector.jobs import BUNDLES_DIR, prepare_out_dir, scan_refunds
+    from collector.logging import configure_logging
+    from collector.settings import load_settings, select_account
+
+    scan_id = context.job.id
+    try:
+        _refuse_unknown(SCAN_TASK, unknown)
+        given = task_options(options)
+    except TaskRefused as exc:
+        log.error("worker.task_refused", scan=scan_id, account=account, reason=str(exc))
+        raise
+    select_account(account)
+    try:
+        configure_logging(console_level="warning")  # no job folder: the worker's own stderr
+        settings = load_settings(**given.settings_overrides())
+        assert settings.database_url is not None  # a worker has one: it took this task from it
+        url = settings.database_url.get_secret_value()
+        queued = [s.id for s in scan_tasks(url, scan_id)]
+        if queued:
+            log.warning("worker.scan_already_queued", scan=scan_id, account=account, tasks=len(queued))
+            return {"found": None, "tasks": queued}
+        found = scan_refunds(settings, since)
+        folder = prepare_out_dir(Path(out))
+        with RefundRegistry(folder / STATE_DIR, folder / BUNDLES_DIR, job_id=f"scan-{scan_id}") as registry:
+            open_refunds = [po for po, txn in found if given.recapture or (registry.state(po, txn) or ("",))[0] != "written"]
+        pos = list(dict.fromkeys(open_refunds))
+        args = [{"account": account, "out": out, "pos": pos[i:i + batch], "job": f"scan-{scan_id}-{i // batch + 1}",
+                 "scan": scan_id, **({"options": given.as_args()} if given.as_args() else {})}
+                for i in range(0, len(pos), batch)]
+        with make_app(url).open() as app:
+            ids = app.tasks[TASK].batch_defer(*args) if args else []
+        log.warning("worker.scan_queued", scan=scan_id, account=account, since=since, refunds=len(found),
+                    orders=len(pos), tasks=len(ids))
+        return {"found": len(found), "orders": len(pos), "tasks": ids}
+    except Exception as exc:  # noqa: BLE001 - whatever stopped the scan: one line, retried
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        log.warning("worker.scan_failed", scan=scan_id, account=account, error=type(exc).__name__, reason=reason,
+                    retried="if attempts are left")
+        raise OrderFailed(f"scan since {since}: {reason}") from None
+    finally:
+        select_account(None)
+
+
 def make_app(database_url: str) -> procrastinate.App:
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=database_url))
     retry = procrastinate.RetryStrategy(max_attempts=ATTEMPTS, wait=RETRY_WAIT_S, retry_exceptions=[OrderFailed])
     app.task(name=TASK, queue=QUEUE, retry=retry)(capture_orders)
+    app.task(name=SCAN_TASK, queue=QUEUE, retry=retry, pass_context=True)(scan_orders)
     return app
 
 
@@ -174,6 +230,16 @@ def enqueue_orders(database_url: str, account: str | None, out: Path, pos: list[
                 for i in range(0, len(pos), batch)]
 
 
+def enqueue_scan(database_url: str, account: str | None, out: Path, since: str, batch: int = DEFAULT_BATCH,
+                 options: TaskOptions | None = None) -> int:
+    """The scan task (``scan_orders``): its id. Its capture tasks: ``scan_tasks``."""
+    ensure_schema(database_url)
+    sent = (options or TaskOptions()).as_args()
+    with make_app(database_url).open() as app:
+        return app.tasks[SCAN_TASK].defer(account=account, out=str(out), since=since, batch=batch,
+                                          **({"options": sent} if sent else {}))
+
+
 @dataclass
 class TaskState:
     id: int
@@ -186,6 +252,14 @@ def states(database_url: str, ids: list[int]) -> list[TaskState]:
     with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as db:
         rows = db.execute("SELECT id, args->'pos', status::text, attempts FROM procrastinate_jobs WHERE id = ANY(%s) "
                           "ORDER BY id", (ids,)).fetchall()
+    return [TaskState(*row) for row in rows]
+
+
+def scan_tasks(database_url: str, scan_id: int) -> list[TaskState]:
+    """The capture tasks a scan task queued (none yet while it runs)."""
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as db:
+        rows = db.execute("SELECT id, args->'pos', status::text, attempts FROM procrastinate_jobs "
+                          "WHERE task_name = %s AND args->>'scan' = %s ORDER BY id", (TASK, str(scan_id))).fetchall()
     return [TaskState(*row) for row in rows]
 
 

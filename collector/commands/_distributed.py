@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -32,6 +33,9 @@ class Queued:
     out: Path
     pos: list[str]
     ids: list[int]
+    scan: int | None = None  # the scan task (--scan-since): its orders join pos and ids once it has run
+    since: str | None = None
+    scan_failed: str | None = None
 
 
 _GATHERING: ContextVar[list[Queued] | None] = ContextVar("collector_gathering", default=None)
@@ -50,21 +54,31 @@ def gathering() -> Iterator[list[Queued]]:
 
 def collect_distributed(settings: CollectorSettings, pos: list[str], out: Path, *, scan_since: str | None,
                         resume: str | None, batch: int, options: dict[str, Any] | None = None) -> int:
-    """Queue the orders (``options``: the job options given to collect, sent with every task)."""
+    """Queue the orders (``options``: the job options given to collect, sent with every task); with
+    ``scan_since`` a scan task too, run by a worker, which queues the orders it finds."""
     if settings.database_url is None:
         raise ConfigError("--distributed needs the database_url setting (the PostgreSQL the workers take tasks from)")
-    if scan_since or resume:
-        raise ConfigError("--distributed takes POs (--po, --orders, --recon): a --scan-since or --resume job runs locally")
+    if resume:
+        raise ConfigError("--distributed queues new tasks: --resume JOB resumes a local job (run it with --local); "
+                          "a distributed task that failed is retried by the workers, or queue its POs again")
     from collector.cases.postgres import public_location
-    from collector.queue import enqueue_orders, task_options
+    from collector.inputs import parse_since
+    from collector.queue import enqueue_orders, enqueue_scan, task_options
 
     sent = task_options({k: v for k, v in (options or {}).items() if v is not None})
+    # the window is fixed here, when asked, not when a worker gets to the scan
+    since = parse_since(scan_since, datetime.now(UTC)).isoformat() if scan_since else None
     url = settings.database_url.get_secret_value()
     out.mkdir(parents=True, exist_ok=True)
-    ids = enqueue_orders(url, settings.account, out, pos, batch, sent)
+    ids = enqueue_orders(url, settings.account, out, pos, batch, sent) if pos else []
     who = f" for account {settings.account}" if settings.account else ""
-    print(f"{len(pos)} order(s){who} queued as {len(ids)} task(s) at {public_location(url)}", flush=True)
-    queued = Queued(f"{settings.account}: " if settings.account else "", url, out, pos, ids)
+    if pos:
+        print(f"{len(pos)} order(s){who} queued as {len(ids)} task(s) at {public_location(url)}", flush=True)
+    scan = enqueue_scan(url, settings.account, out, since, batch, sent) if since else None
+    if since:
+        print(f"a scan for refunds since {since}{who} queued at {public_location(url)} "
+              "(a worker scans, then queues the orders it finds)", flush=True)
+    queued = Queued(f"{settings.account}: " if settings.account else "", url, out, list(pos), ids, scan, since)
     gathered = _GATHERING.get()
     if gathered is not None:
         gathered.append(queued)
@@ -72,12 +86,36 @@ def collect_distributed(settings: CollectorSettings, pos: list[str], out: Path, 
     return follow_queued([queued])
 
 
+def _follow_scans(queued: list[Queued], stop: threading.Event) -> None:
+    """Wait for the scan tasks; each one's orders join its account's tasks (or it failed)."""
+    from collector.queue import follow, scan_tasks
+
+    scans = {q.scan: q for q in queued if q.scan is not None}
+    if not scans:
+        return
+
+    def told(state: TaskState) -> None:
+        again = f" (attempt {state.attempts + 1})" if state.status == "todo" and state.attempts else ""
+        print(f"{scans[state.id].label}scan since {scans[state.id].since}: {state.status}{again}", flush=True)
+
+    for state in follow(queued[0].url, list(scans), told, stop):
+        q = scans[state.id]
+        if state.status != "succeeded":
+            q.scan_failed = state.status
+            continue
+        found = scan_tasks(q.url, state.id)
+        q.ids += [t.id for t in found]
+        q.pos += [po for t in found for po in t.pos]
+        print(f"{q.label}scan since {q.since}: {sum(len(t.pos) for t in found)} order(s) with a refund not bundled "
+              f"yet, queued as {len(found)} task(s)", flush=True)
+
+
 def follow_queued(queued: list[Queued]) -> int:
     """Follow every queued task to its end (one database: the first one's); the totals per account."""
     from collector.queue import follow
 
-    label = {task_id: q.label for q in queued for task_id in q.ids}
     print("waiting for `collector worker` processes (Ctrl-C stops waiting, the tasks stay queued)", flush=True)
+    label: dict[int, str] = {}
 
     def told(state: TaskState) -> None:
         orders = f"{'order' if len(state.pos) == 1 else 'orders'} {', '.join(state.pos)}"
@@ -85,6 +123,8 @@ def follow_queued(queued: list[Queued]) -> int:
         print(f"{label[state.id]}{orders}: {state.status}{again}", flush=True)
 
     try:
+        _follow_scans(queued, threading.Event())  # first: a scan's orders join its account's tasks
+        label.update({task_id: q.label for q in queued for task_id in q.ids})
         final = {s.id: s for s in follow(queued[0].url, [i for q in queued for i in q.ids], told, threading.Event())}
     except KeyboardInterrupt:
         print("stopped waiting: the orders stay queued for the workers", file=sys.stderr)
@@ -95,9 +135,10 @@ def follow_queued(queued: list[Queued]) -> int:
         done = sum(len(s.pos) for s in states if s.status == "succeeded")
         failed = [po for s in states if s.status != "succeeded" for po in s.pos]
         print(f"{q.label}{done} of {len(q.pos)} order(s) captured into {q.out}"
-              + (f"; failed: {', '.join(failed)}" if failed else ""))
+              + (f"; failed: {', '.join(failed)}" if failed else "")
+              + (f"; the scan since {q.since} {q.scan_failed}" if q.scan_failed else ""))
         index = q.out / "bundles" / "index.html"
         if index.is_file():
             print(f"{q.label}Open {index}")
-        code = EXIT_FAILED if failed else code
+        code = EXIT_FAILED if failed or q.scan_failed else code
     return code

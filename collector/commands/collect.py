@@ -57,6 +57,9 @@ def collect(
             config, concurrency=concurrency, layout=layout, trace=trace, max_requests_per_minute=max_rpm, archive=archive,
             signing_key=absolute(key) if key else None, distributed=distributed,
         )
+        if settings.distributed and key is not None:
+            raise ConfigError("--key does not travel with the tasks: the workers sign with their own signing_key "
+                              "setting (docs/scaling.md)")
         signing_key_or_error(settings.signing_key)  # a bad key stops here, before anything is collected
         batch = InputBatch(source="inputs")
         if po:
@@ -71,9 +74,6 @@ def collect(
             print("error: nothing to collect: give --po, --orders, --recon or --scan-since (or --resume JOB)", file=sys.stderr)
             raise typer.Exit(EXIT_USAGE)
         if settings.distributed:
-            if key is not None:
-                raise ConfigError("--key does not travel with the tasks: the workers sign with their own signing_key "
-                                  "setting (docs/scaling.md)")
             job_options = {"layout": layout, "trace": trace, "archive": archive, "concurrency": concurrency,
                            "max_requests_per_minute": max_rpm, "recapture": recapture}  # sent with every task
             raise typer.Exit(collect_distributed(settings, batch.pos, absolute(out), scan_since=scan_since, resume=resume,

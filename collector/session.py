@@ -9,7 +9,7 @@ never logged.
   once the shell (``navigation`` "Main") shows, the session is saved.
 - ``login_with_credentials``: headless, with e-mail, password and the TOTP secret from the
   settings (the mock, CI).
-- ``check_session``: does the saved session still open a signed-in screen?
+- ``check_session``: is the saved session still signed in? (one API request)
 - ``SessionKeeper``: shared by the workers; when one of them meets ``SessionExpired`` it signs in
   again on its own page (once for everybody: a generation counter tells the others it is done).
 """
@@ -40,7 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from collector.retry import RetryPolicy
 
 log = structlog.get_logger()
-HOME_PATH = "/home"
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -153,38 +152,22 @@ def login_interactive(settings: CollectorSettings) -> Path:
 
 @in_own_thread
 def check_session(settings: CollectorSettings, endpoint: str | None = None) -> bool:
-    """True when the saved session still opens a signed-in screen, False when the site asks to
-    sign in. A 5xx / 429 / dropped answer raises the page objects' transient error instead of
-    answering False (``ensure_session`` retries it). With ``endpoint`` (the job's browser server)
-    the check uses that browser instead of launching one of its own."""
+    """True when the saved session is still signed in, False when the site says it is not: one
+    API request (``pages.shell.signed_in``), not a screen. A 5xx / 429 / dropped answer raises the
+    page objects' transient error instead of answering False (``ensure_session`` retries it). With
+    ``endpoint`` (the job's browser server) the check uses that browser instead of launching one
+    of its own."""
     from playwright.sync_api import sync_playwright
 
-    from pages.errors import ConnectionLost, RateLimited, ServerError
-    from pages.shell import Shell
+    from pages.shell import signed_in
 
     if not settings.session_path.is_file():
         return False
-    timeout = settings.navigation_timeout_s * 1000
     with sync_playwright() as p:
         browser = open_browser(p, settings, endpoint)
         try:
             context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
-            page = context.new_page()
-            try:
-                response = page.goto(HOME_PATH)
-            except Exception as exc:  # noqa: BLE001 - Playwright's network errors: a transient failure
-                raise ConnectionLost(f"could not reach {settings.base_url}: {exc}") from None
-            if response is not None and response.status == 429:
-                raise RateLimited(None, url=page.url)
-            if response is not None and response.status >= 500:
-                raise ServerError(f"Seller Center answered HTTP {response.status}", status=response.status, url=page.url)
-            shell = Shell(page, tz=settings.seller_timezone, timeout=timeout)
-            login_heading = page.get_by_role("heading", name="Sign in to Seller Center")
-            try:
-                shell.nav.or_(login_heading).first.wait_for(timeout=timeout)
-            except Exception:  # noqa: BLE001 - neither the shell nor the login page: not signed in
-                return False
-            return "/login" not in page.url and shell.nav.count() > 0
+            return signed_in(context.request)
         finally:
             browser.close()
 

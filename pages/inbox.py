@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import Message as HeaderBlock
 from typing import Unpack
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import APIResponse, Page, expect
 
@@ -195,11 +196,24 @@ class InboxPage(Screen):
 
     @classmethod
     def open_listing(cls, page: Page, tab: InboxTab, number: int = 1, **kwargs: Unpack[Options]) -> InboxPage:
-        """Open page ``number`` of ``tab``'s thread list straight from its URL (``?tab=&page=``),
-        so a walk over many pages can retry one page without starting over."""
+        """Page ``number`` of ``tab``'s thread list: when the page shows the page before it,
+        "Next page" (one API answer); otherwise straight from its URL (``?tab=&page=``: the page
+        and its API answer), so a walk over many pages can retry one page without starting over."""
         inbox = cls(page, **kwargs)
+        if number > 1 and inbox._showing(tab, number - 1):
+            with inbox._translated("turning to the next page"):
+                inbox.pagination.go_next()
+            return inbox.wait_until_ready()
         inbox._goto(f"{cls.path}?tab={tab.value.lower()}&page={number}")
         return inbox.wait_until_ready()
+
+    def _showing(self, tab: InboxTab, number: int) -> bool:
+        """The page shows page ``number`` of ``tab``'s list and it has a next page (its URL names
+        the tab; the pagination says the page)."""
+        url = urlsplit(self.page.url)
+        if not url.path.endswith(self.path) or parse_qs(url.query).get("tab") != [tab.value.lower()]:
+            return False
+        return self.pagination.position()[0] == number and self.pagination.has_next()
 
     @verb
     def listing(self, tab: InboxTab) -> tuple[list[ThreadSummary], int, int]:

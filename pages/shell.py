@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import APIRequestContext, Locator, Page, expect
 
 from pages.base import DEFAULT_TIMEOUT_MS, DEFAULT_TZ, Options, _Base, verb
 from pages.disputes import DisputesDashboard
-from pages.errors import ElementMissing, ScreenNotReached, SessionExpired
+from pages.errors import ConnectionLost, ElementMissing, RateLimited, ScreenNotReached, ServerError, SessionExpired
 from pages.inbox import InboxPage
 from pages.payments import PaymentsPage
 from pages.returns import ReturnsDashboard
@@ -24,7 +24,7 @@ from pages.transactions import TransactionsDashboard
 if TYPE_CHECKING:
     from pages.login import LoginPage
 
-__all__ = ["Shell", "session_expired"]
+__all__ = ["SIGNED_IN_PROBE", "Shell", "session_expired", "signed_in"]
 
 _INBOX = re.compile(r"^Inbox, (\d+) unread$")
 
@@ -33,6 +33,27 @@ def session_expired(page: Page) -> bool:
     """True when the browser sits on the login page the site bounces expired sessions to."""
     parsed = urlparse(page.url)
     return parsed.path.rstrip("/") == "/login" and parse_qs(parsed.query).get("expired") == ["1"]
+
+
+# The API every signed-in screen asks who is signed in (the home screen's first call): it answers
+# 200 to a live session and 401 to an expired one, where a screen would load its page and then ask.
+SIGNED_IN_PROBE = "/api/me"
+
+
+def signed_in(request: APIRequestContext) -> bool:
+    """Does the session of ``request`` (a browser context's API client, its cookies) still hold?
+    One request. A 429, 5xx or dropped answer raises the transient error (retried by the caller),
+    never a False that would make the caller sign in again."""
+    try:
+        response = request.get(SIGNED_IN_PROBE, max_redirects=0, fail_on_status_code=False)
+    except Exception as exc:  # noqa: BLE001 - Playwright's network errors: a transient failure
+        raise ConnectionLost(f"could not reach Seller Center: {exc}", url=SIGNED_IN_PROBE) from None
+    if response.status == 429:
+        retry_after = response.headers.get("retry-after")
+        raise RateLimited(float(retry_after) if retry_after and retry_after.isdigit() else None, url=response.url)
+    if response.status >= 500:
+        raise ServerError(f"Seller Center answered HTTP {response.status}", status=response.status, url=response.url)
+    return response.ok
 
 
 class Shell(_Base):

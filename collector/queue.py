@@ -32,6 +32,7 @@ from typing import Any
 
 import procrastinate
 import psycopg
+import psycopg.types.json
 import structlog
 from procrastinate.schema import SchemaManager
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -45,11 +46,14 @@ log = structlog.get_logger()
 QUEUE = "collector-orders"
 TASK = "collector.capture_orders"
 SCAN_TASK = "collector.scan_orders"
+TRACK_TASK = "collector.track_disputes"
 DEFAULT_BATCH = 5
 ATTEMPTS = 3
 RETRY_WAIT_S = 2
 HEARTBEATS_PER_STALL = 5  # a worker sends this many heartbeats in the time that makes it "stalled"
 SCHEMA_LOCK = 0x71756575  # pg_advisory_xact_lock key while procrastinate's tables are created ("queu")
+RESULTS_TABLE = """CREATE TABLE IF NOT EXISTS collector_task_results (
+    task_id bigint PRIMARY KEY, result jsonb NOT NULL, at timestamptz NOT NULL DEFAULT now())"""
 DONE = frozenset({"succeeded", "failed", "cancelled", "aborted"})
 
 
@@ -198,11 +202,68 @@ def scan_orders(context: procrastinate.JobContext, account: str | None, out: str
         select_account(None)
 
 
+def track_disputes(context: procrastinate.JobContext, account: str | None, out: str, **unknown: Any) -> dict[str, Any]:
+    """The task of ``collector track`` (and a ``watch`` cycle's track step) with ``distributed``: the
+    tracking pass on the worker, with the account's session there, into the case store of the
+    ``database_url``; its result (what the command prints) kept in ``collector_task_results``
+    for the command that follows the task. A failure is one ``worker.track_failed`` line, kept
+    there too, and retried."""
+    from collector.cases import open_store
+    from collector.cases.track import track
+    from collector.cases.track_result import result_to_dict
+    from collector.logging import configure_logging
+    from collector.settings import load_settings, select_account
+
+    task_id = context.job.id
+    try:
+        _refuse_unknown(TRACK_TASK, unknown)
+    except TaskRefused as exc:
+        log.error("worker.task_refused", task=task_id, account=account, reason=str(exc))
+        raise
+    select_account(account)
+    url: str | None = None
+    try:
+        configure_logging(console_level="warning")  # no job folder: the worker's own stderr
+        settings = load_settings()
+        assert settings.database_url is not None  # a worker has one: it took this task from it
+        url = settings.database_url.get_secret_value()
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        with open_store(folder, settings) as store:
+            result = track(settings, folder, store)
+        _keep_result(url, task_id, result_to_dict(result))
+        return {"cases": result.cases, "changes": len(result.changes)}
+    except Exception as exc:  # noqa: BLE001 - whatever stopped the pass: one line, kept for the command, retried
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        log.warning("worker.track_failed", task=task_id, account=account, error=type(exc).__name__, reason=reason,
+                    retried="if attempts are left")
+        if url is not None:
+            _keep_result(url, task_id, {"error": reason})
+        raise OrderFailed(f"track {out}: {reason}") from None
+    finally:
+        select_account(None)
+
+
+def _keep_result(database_url: str, task_id: int, result: dict[str, Any]) -> None:
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as db:
+        db.execute("INSERT INTO collector_task_results (task_id, result) VALUES (%s, %s) "
+                   "ON CONFLICT (task_id) DO UPDATE SET result = EXCLUDED.result, at = now()",
+                   (task_id, psycopg.types.json.Jsonb(result)))
+
+
+def task_result(database_url: str, task_id: int) -> dict[str, Any] | None:
+    """What a task kept for its command (``track_disputes``), or None."""
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as db:
+        row = db.execute("SELECT result FROM collector_task_results WHERE task_id = %s", (task_id,)).fetchone()
+    return row[0] if row else None
+
+
 def make_app(database_url: str) -> procrastinate.App:
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=database_url))
     retry = procrastinate.RetryStrategy(max_attempts=ATTEMPTS, wait=RETRY_WAIT_S, retry_exceptions=[OrderFailed])
     app.task(name=TASK, queue=QUEUE, retry=retry)(capture_orders)
     app.task(name=SCAN_TASK, queue=QUEUE, retry=retry, pass_context=True)(scan_orders)
+    app.task(name=TRACK_TASK, queue=QUEUE, retry=retry, pass_context=True)(track_disputes)
     return app
 
 
@@ -214,6 +275,7 @@ def ensure_schema(database_url: str) -> None:
             row = db.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
             if not (row and row[0]):
                 db.execute(SchemaManager.get_schema())
+            db.execute(RESULTS_TABLE)
     except psycopg.Error as exc:
         raise ConfigError(f"cannot reach the task queue at {public_location(database_url)}: {pg_reason(exc)}") from None
 
@@ -275,6 +337,55 @@ def follow(database_url: str, ids: list[int], on_change: Callable[[TaskState], N
                 on_change(state)
         if all(s.status in DONE for s in now) or stop.wait(poll_s):  # a wait on the stop flag, not a sleep
             return now
+
+
+def enqueue_track(database_url: str, account: str | None, out: Path) -> int:
+    ensure_schema(database_url)
+    with make_app(database_url).open() as app:
+        return app.tasks[TRACK_TASK].defer(account=account, out=str(out))
+
+
+def run_track(database_url: str, account: str | None, out: Path, stop: Any,
+              on_change: Callable[[TaskState], None] = lambda _: None) -> dict[str, Any]:
+    """A tracking pass as a task on a worker, followed to its end: its result (``track_result``'s
+    data). Raises ``OrderFailed`` (one line, the worker's reason) when it failed after its
+    retries, ``KeyboardInterrupt`` when ``stop`` was set first (the task stays queued)."""
+    task_id = enqueue_track(database_url, account, out)
+    [state] = follow(database_url, [task_id], on_change, stop)
+    if state.status not in DONE:
+        raise KeyboardInterrupt
+    kept = task_result(database_url, task_id) or {}
+    if state.status != "succeeded" or "error" in kept:
+        raise OrderFailed(f"track on a worker {state.status}: {kept.get('error', 'no reason kept')} (task {task_id})")
+    return kept
+
+
+@dataclass
+class ScanOutcome:
+    status: str  # the scan task's
+    tasks: list[TaskState]  # the capture tasks it queued, as they ended
+    stopped: bool = False  # stopped following first: the tasks stay queued
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded" and all(t.status == "succeeded" for t in self.tasks)
+
+    @property
+    def failed(self) -> list[str]:
+        return [po for t in self.tasks if t.status != "succeeded" for po in t.pos]
+
+
+def scan_and_capture(database_url: str, account: str | None, out: Path, since: str, stop: Any,
+                     batch: int = DEFAULT_BATCH) -> ScanOutcome:
+    """A scan task and the capture tasks it queues, followed to their end (``watch``'s collect step)."""
+    scan_id = enqueue_scan(database_url, account, out, since, batch)
+    [scan] = follow(database_url, [scan_id], lambda _: None, stop)
+    if scan.status not in DONE:
+        return ScanOutcome(scan.status, [], stopped=True)
+    if scan.status != "succeeded":
+        return ScanOutcome(scan.status, [])
+    final = follow(database_url, [t.id for t in scan_tasks(database_url, scan_id)], lambda _: None, stop)
+    return ScanOutcome(scan.status, final, stopped=any(t.status not in DONE for t in final))
 
 
 async def sweep_stalled(app: procrastinate.App, stalled_after_s: float) -> None:

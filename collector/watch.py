@@ -17,6 +17,12 @@ A cycle that fails is logged, alerted (``cycle_failed``) and retried on the next
 (or Ctrl-C) stops the watcher: between cycles at once, inside one after the job has put its
 in-flight orders back (as Ctrl-C does for ``collect``). One watcher per output folder: a second
 one is refused (``<out>/.collector/watch.lock``, ``filelock``).
+
+With ``distributed`` (and ``database_url``) steps 1 and 2 run on ``collector worker`` processes:
+the scan is a task that queues the orders it finds, the watcher follows them, and the mark moves
+only when every one of them succeeded (as above); the tracking pass is a task too, its result
+handed back through PostgreSQL. Steps 3 (alerts, the index, the calendar) run here. A stop
+inside a cycle stops following; the queued tasks stay for the workers.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 from filelock import FileLock, Timeout
@@ -40,6 +47,9 @@ from collector.claims import REGISTRY, STATE_DIR
 from collector.errors import ConfigError
 from collector.folders import BUNDLES_DIR
 from collector.settings import CollectorSettings
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from collector.cases.track import TrackResult
 
 __all__ = ["LAST_SCAN", "WATCH_JOB", "CycleResult", "Watcher", "WatchOptions"]
 
@@ -82,6 +92,12 @@ def _written(out: Path) -> dict[tuple[str, str], str]:
     return {(po, txn): bundle or "" for po, txn, bundle in rows}
 
 
+@dataclass(frozen=True)
+class Collected:
+    error: str | None = None  # why the scan mark stays (retried next cycle); None: every order finished
+    stopped: bool = False
+
+
 class Watcher:
     """Runs cycles on ``out`` until stopped. ``clock`` is "now" (the scan window, deadlines,
     alerts): the wall clock, or the mock's scenario clock in tests. ``hooks``: test seams called
@@ -95,6 +111,8 @@ class Watcher:
         self.settings, self.out, self.options, self.clock = settings, out, options, clock
         self.channels = channels_for(settings) if channels is None else channels
         self.before_cycle, self.after_collect, self.on_cycle = before_cycle, after_collect, on_cycle
+        if settings.distributed and settings.database_url is None:
+            raise ConfigError("distributed needs the database_url setting (the PostgreSQL the workers take tasks from)")
         self.stopping = threading.Event()
         self.in_cycle = False
         self.results: list[CycleResult] = []
@@ -148,31 +166,30 @@ class Watcher:
         return result
 
     def _cycle(self, n: int, store: CaseStore, result: CycleResult) -> None:
-        from collector.jobs import JobRequest, run_job
-        from collector.progress import QuietProgress
-
         mark = store.get_mark(LAST_SCAN)
         since = (datetime.fromisoformat(mark) - self.options.margin) if mark else (result.started - self.options.first_since)
         result.scanned_since = since
         before = _written(self.out)
-        job = run_job(self.settings, JobRequest(scan_since=since.isoformat(), job_id=WATCH_JOB), self.out,
-                      progress=QuietProgress())
+        collected = self._collect_on_workers(since) if self.settings.distributed else self._collect_here(since)
         written = _written(self.out)
         result.new_refunds = sorted(k for k in written if k not in before)
         if self.after_collect:
             self.after_collect(n)
-        if job.report.status == "stopped":
+        if collected.stopped:
             raise KeyboardInterrupt
         alerts = [refund_found(po, txn, self.clock(), bundle=written[(po, txn)]) for po, txn in result.new_refunds]
-        if job.exit_code == 0:
+        if collected.error is None:
             store.set_mark(LAST_SCAN, result.started.isoformat())  # the next scan starts here (minus the margin)
         else:
-            result.ok, result.error = False, f"{job.report.orders.get('failed', 0)} order(s) failed; retried next cycle"
+            result.ok, result.error = False, collected.error
             alerts.append(cycle_failed(result.started, result.error, self.clock()))
         if self.options.track:
-            from collector.cases.track import track
+            if self.settings.distributed:  # on a worker too, with its session; the store is the shared one
+                tracked = self._track_on_a_worker()
+            else:
+                from collector.cases.track import track
 
-            tracked = track(self.settings, self.out, store, now=self.clock(), check_session=False)
+                tracked = track(self.settings, self.out, store, now=self.clock(), check_session=False)
             result.changes = len(tracked.changes)
             po_of = {c.case_id: c.po for c in store.cases()}
             alerts += decision_alerts(tracked.changes, po_of, self.clock(), self.settings.seller_timezone)
@@ -189,3 +206,37 @@ class Watcher:
             from collector.cases.calendar import write_calendar
 
             write_calendar(self.out, self.options.calendar, self.clock(), self.settings.policy_id)
+
+    def _collect_here(self, since: datetime) -> Collected:
+        """The scan and the collection as one job in this process (the ``watch`` job, every cycle)."""
+        from collector.jobs import JobRequest, run_job
+        from collector.progress import QuietProgress
+
+        job = run_job(self.settings, JobRequest(scan_since=since.isoformat(), job_id=WATCH_JOB), self.out,
+                      progress=QuietProgress())
+        failed = None if job.exit_code == 0 else f"{job.report.orders.get('failed', 0)} order(s) failed; retried next cycle"
+        return Collected(failed, stopped=job.report.status == "stopped")
+
+    def _database_url(self) -> str:
+        if self.settings.database_url is None:
+            raise ConfigError("distributed needs the database_url setting (the PostgreSQL the workers take tasks from)")
+        return self.settings.database_url.get_secret_value()
+
+    def _collect_on_workers(self, since: datetime) -> Collected:
+        """``distributed``: a scan task on a worker, which queues the orders it finds (collector/queue.py),
+        followed until every one ended. A stop (SIGTERM) stops following: the tasks stay queued."""
+        from collector.queue import scan_and_capture
+
+        outcome = scan_and_capture(self._database_url(), self.settings.account, self.out, since.isoformat(), self.stopping)
+        log.info("watch.collected_on_workers", scan=outcome.status, tasks=len(outcome.tasks), failed=outcome.failed)
+        if outcome.stopped or outcome.ok:
+            return Collected(stopped=outcome.stopped)
+        if outcome.status != "succeeded":
+            return Collected(f"the scan task {outcome.status} on the workers; retried next cycle")
+        return Collected(f"{len(outcome.failed)} order(s) failed on the workers; retried next cycle")
+
+    def _track_on_a_worker(self) -> TrackResult:
+        from collector.cases.track_result import result_from_dict
+        from collector.queue import run_track
+
+        return result_from_dict(run_track(self._database_url(), self.settings.account, self.out, self.stopping))

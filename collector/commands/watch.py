@@ -58,6 +58,7 @@ def watch(
     calendar: Annotated[Path | None, typer.Option("--calendar", help="Rewrite this .ics deadline calendar after every cycle.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     all_accounts: Annotated[bool, typer.Option("--all-accounts", help="One watcher per seller account of the accounts file, side by side, each on its own output folder (docs/accounts.md).")] = False,
+    distributed: Annotated[bool | None, typer.Option("--distributed/--local", help="Scan, collect and track as tasks for `collector worker` processes, followed here (needs database_url; setting `distributed`).")] = None,
 ) -> None:
     """Scan, collect, track disputes and send alerts every --every, until stopped (SIGTERM, Ctrl-C)."""
     if once and cycles is not None:
@@ -67,9 +68,9 @@ def watch(
                            margin=parse_duration(margin, "--margin"), first_since=parse_duration(since, "--since"),
                            track=not no_track, calendar=absolute(calendar) if calendar else None)
     if all_accounts:
-        raise typer.Exit(_watch_all_accounts(ctx, config, options))
+        raise typer.Exit(_watch_all_accounts(ctx, config, options, distributed))
     with operator_errors():
-        settings = load_settings(config)
+        settings = load_settings(config, distributed=distributed)
         watcher = Watcher(settings, absolute(out), options, on_cycle=lambda n, r: typer.echo(_line(n, r)))
 
         def on_term(signum: int, frame: FrameType | None) -> None:
@@ -90,7 +91,7 @@ def watch(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _watch_all_accounts(ctx: typer.Context, config: Path | None, options: WatchOptions) -> int:
+def _watch_all_accounts(ctx: typer.Context, config: Path | None, options: WatchOptions, distributed: bool | None) -> int:
     """A watcher per account, each on its own folder, their cycles in turn on every tick (one job
     at a time in this process); lines prefixed with the account. SIGTERM or Ctrl-C stops them as
     it stops one watcher. Exit: 2 when a folder is held by another watcher or a setting is bad;
@@ -98,7 +99,7 @@ def _watch_all_accounts(ctx: typer.Context, config: Path | None, options: WatchO
     watchers: list[Watcher] = []
     with operator_errors():
         for account in accounts_for(ctx, config):
-            settings = load_settings(config, account=account.name)
+            settings = load_settings(config, account=account.name, distributed=distributed)
             watchers.append(Watcher(settings, absolute(account.out_dir), options,
                                     on_cycle=lambda n, r, name=account.name: typer.echo(f"{name}: {_line(n, r)}")))
         locks = [FileLock(w.out / STATE_DIR / LOCK) for w in watchers]

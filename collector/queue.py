@@ -1,5 +1,8 @@
-"""Order-capture tasks on a PostgreSQL queue (procrastinate), for ``collector worker`` on any number
-of machines.
+"""Tasks on a PostgreSQL queue (procrastinate), for ``collector worker`` on any number of machines:
+order captures (``capture_orders``), Transactions scans that queue the orders they find
+(``scan_orders``, ``collect --distributed --scan-since`` and ``watch``), tracking passes
+(``track_disputes``, ``track`` and ``watch``). The job options given to ``collect`` travel in a
+task's ``options`` (``TaskOptions``), checked by the worker.
 
 ``collect --distributed`` (setting ``distributed``, with ``database_url``) does not capture
 anything itself: it defers one task per batch of POs (``enqueue_orders``, ``--batch N``, 5 by

@@ -39,7 +39,7 @@ def collect(
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file.")] = None,
     progress: Annotated[ProgressMode, typer.Option("--progress", help="auto: a bar on a terminal; rich: the bar; plain: one line per order.")] = "auto",
     key: Annotated[Path | None, typer.Option("--key", help="Private key to sign every bundle (default: the signing_key setting).")] = None,
-    distributed: Annotated[bool | None, typer.Option("--distributed/--local", help="Queue the orders as tasks for `collector worker` processes and follow them (needs database_url; setting `distributed`).")] = None,
+    distributed: Annotated[bool | None, typer.Option("--distributed/--local", help="Queue the orders (with --scan-since: a scan, on a worker) as tasks for `collector worker` processes and follow them; the job options given here travel with the tasks, --key and credentials do not (needs database_url; setting `distributed`).")] = None,
     batch_size: Annotated[int, typer.Option("--batch", min=1, max=1000, help="With --distributed: orders per task (one job each).")] = 5,
     all_accounts: Annotated[bool, typer.Option("--all-accounts", help="Every seller account of the accounts file in turn, each into its own output folder (docs/accounts.md).")] = False,
 ) -> None:

@@ -1,9 +1,11 @@
-"""``collector worker``: take order-capture tasks from the PostgreSQL queue until stopped.
+"""``collector worker``: take tasks from the PostgreSQL queue until stopped.
 
 Any number of workers, on any number of machines, share one queue (the ``database_url``
-setting); ``collector collect --distributed`` fills it. Each task is one order of one seller
-account, run as an ordinary job with this machine's settings for that account (its accounts
-file, credentials and browser: ``browser_endpoint`` works here too). Ctrl-C or SIGTERM lets the
+setting); ``collect``, ``watch`` and ``track`` with ``--distributed`` fill it. A task is a batch
+of orders of one seller account (run as an ordinary job), a Transactions scan (which queues the
+orders it finds) or a tracking pass, each with this machine's settings for that account (its
+accounts file, credentials, signing key, mail sources and browser: ``browser_endpoint`` works
+here too) and the job options ``collect`` was given. Ctrl-C or SIGTERM lets the
 current order finish, then exits 0. Details: collector/queue.py, docs/accounts.md.
 """
 
@@ -24,7 +26,7 @@ from collector.settings import CONFIG_ENV, load_settings
 def worker(
     config: Annotated[Path | None, typer.Option("--config", help="TOML settings file (also used for every task).")] = None,
 ) -> None:
-    """Take order-capture tasks from the PostgreSQL queue (setting database_url) until stopped."""
+    """Take tasks (order captures, scans, tracking passes) from the PostgreSQL queue (setting database_url) until stopped."""
     with operator_errors():
         settings = load_settings(config)
         if settings.database_url is None:

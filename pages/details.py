@@ -23,9 +23,9 @@ from pages.parsing import (
     parse_refund_channel,
     parse_transaction_type,
 )
-from pages.widgets import DlField, read_table
+from pages.widgets import DlField, Table, read_table
 
-__all__ = ["BREAKDOWN_ROWS", "read_breakdown", "refund_from_fields"]
+__all__ = ["BREAKDOWN_ROWS", "breakdown_from", "read_breakdown", "refund_from_fields"]
 
 BREAKDOWN_ROWS = {
     "Product": "product",
@@ -46,7 +46,11 @@ def read_breakdown(scope: Locator, *, screen: str, url: str, timeout: float) -> 
         expect(table).to_be_visible(timeout=timeout)
     except AssertionError:
         raise ElementMissing(screen, "table 'Amount breakdown'", url) from None
-    data = read_table(table, caption="Amount breakdown", screen=screen, url=url)
+    return breakdown_from(read_table(table, caption="Amount breakdown", screen=screen, url=url), screen=screen, url=url)
+
+
+def breakdown_from(data: Table, *, screen: str, url: str) -> AmountBreakdown:
+    """The "Amount breakdown" table already read, by its row labels."""
     values: dict[str, str] = {}
     for row in data.rows:
         cells = list(row.cells.values())

@@ -25,7 +25,7 @@ from evidence.models import (
     TransactionType,
 )
 from pages.base import DialogPanel, Options, SearchScreen, verb
-from pages.details import read_breakdown, refund_from_fields
+from pages.details import breakdown_from, read_breakdown, refund_from_fields
 from pages.dispute_area import BUTTON_TRANSACTIONS, DisputeArea
 from pages.errors import ElementMissing
 from pages.parsing import (
@@ -38,7 +38,7 @@ from pages.parsing import (
     parse_transaction_type,
     parse_when,
 )
-from pages.widgets import Pagination, Table, TableRow, read_dl, read_table
+from pages.widgets import Pagination, Region, Table, TableRow, read_region, read_table
 
 __all__ = [
     "COLUMNS",
@@ -201,6 +201,7 @@ class TransactionDrawer(DialogPanel):
             tz=self.tz,
             timeout=self.timeout,
         )
+        self._order_facts: Region | None = None
 
     def wait_until_ready(self) -> TransactionDrawer:
         super().wait_until_ready()
@@ -209,8 +210,18 @@ class TransactionDrawer(DialogPanel):
             expect(self.refund_region).to_be_visible(timeout=self.timeout)
         return self
 
+    def _facts(self) -> Region:
+        """"Order details" as this open drawer shows it, read once: the refund, the order facts and
+        the return numbers all come from it (the drawer does not change while it is open)."""
+        if self._order_facts is None:
+            self._order_facts = read_region(self.order_region, screen=self.name, url=self.page.url)
+        return self._order_facts
+
     def _order_table(self, caption: str, columns: tuple[str, ...]) -> Table:
-        locator = self.order_region.get_by_role("table", name=caption, exact=True)
+        shown = self._facts().table(caption, columns)
+        if shown is not None:
+            return shown
+        locator = self.order_region.get_by_role("table", name=caption, exact=True)  # not shown yet: wait for it
         self._require(locator, f"table '{caption}' in 'Order details'", role="table", scope=self.order_region)
         return read_table(locator, caption=caption, screen=self.name, url=self.page.url, required=columns)
 
@@ -263,7 +274,7 @@ class TransactionDrawer(DialogPanel):
     @verb
     def read_order(self) -> Order:
         """The "Order details" facts: the dl, the order lines, the shipments with their tracking events."""
-        fields = read_dl(self.order_region)
+        fields = self._facts().fields
         for term in ("PO #", "Order date"):
             if term not in fields:
                 raise ElementMissing(
@@ -292,7 +303,7 @@ class TransactionDrawer(DialogPanel):
     def return_numbers(self) -> list[str] | None:
         """The RMA numbers "Order details" lists under "Returns" ([] for "None"); None when the
         drawer has no such field (then only the Returns dashboard can tell)."""
-        found = read_dl(self.order_region).get("Returns")
+        found = self._facts().fields.get("Returns")
         if found is None:
             return None
         text = found.text.strip()
@@ -303,7 +314,7 @@ class TransactionDrawer(DialogPanel):
     @verb
     def order_text(self) -> dict[str, str]:
         """Every "Order details" dl field as shown (the loose "Lines" and "Tracking" included), for the record."""
-        return {k: v.text for k, v in read_dl(self.order_region).items()}
+        return {k: v.text for k, v in self._facts().fields.items()}
 
     @verb
     def read(self) -> RefundDetail:
@@ -312,15 +323,21 @@ class TransactionDrawer(DialogPanel):
         "Refunded lines" (absent when Seller Center does not say) becomes ``line_numbers``; the
         "Lines" of "Order details" are the order's, never read as the refunded ones.
         """
-        fields = read_dl(self.refund_region)
+        refund = read_region(self.refund_region, screen=self.name, url=self.page.url)
+        fields = dict(refund.fields)
         refunded = fields.pop("Refunded lines", None)
         if refunded is not None:
             fields["Lines"] = refunded  # the term refund_from_fields reads, as on the 2022 dialog
-        po = read_dl(self.order_region).get("PO #")
-        customer_order = read_dl(self.order_region).get("Customer order #")
+        po = self._facts().fields.get("PO #")
+        customer_order = self._facts().fields.get("Customer order #")
         if customer_order and "Customer order #" not in fields:
             fields["Customer order #"] = customer_order
-        breakdown = read_breakdown(self.refund_region, screen=self.name, url=self.page.url, timeout=self.timeout)
+        shown = refund.table("Amount breakdown")
+        breakdown = (
+            breakdown_from(shown, screen=self.name, url=self.page.url)
+            if shown is not None
+            else read_breakdown(self.refund_region, screen=self.name, url=self.page.url, timeout=self.timeout)
+        )
         return refund_from_fields(
             fields,
             po=po.text if po else None,

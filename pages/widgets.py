@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from playwright.sync_api import Locator, expect
 
 from pages.errors import ElementMissing
 from pages.parsing import clean
 
-__all__ = ["Cell", "DlField", "Pagination", "Table", "TableRow", "read_dl", "read_table"]
+__all__ = ["Cell", "DlField", "Pagination", "Region", "Table", "TableRow", "read_dl", "read_region", "read_table"]
 
 # A script, not locators: reading a 10x8 table cell by cell would be ~80 round trips to the browser.
 _TABLE_JS = """
@@ -90,7 +91,10 @@ class Table:
 
 def read_table(table: Locator, *, caption: str, screen: str, url: str, required: Iterable[str] = ()) -> Table:
     """Read ``table`` (already visible) and check it has every ``required`` column."""
-    data = table.evaluate(_TABLE_JS)
+    return _table(table.evaluate(_TABLE_JS), caption=caption, screen=screen, url=url, required=required)
+
+
+def _table(data: dict[str, Any], *, caption: str, screen: str, url: str, required: Iterable[str] = ()) -> Table:
     headers = [clean(h) for h in data["headers"]]
     missing = [c for c in required if c not in headers]
     if missing:
@@ -121,11 +125,59 @@ class DlField:
 
 def read_dl(root: Locator) -> dict[str, DlField]:
     """Every dt/dd pair inside ``root`` (first occurrence of a term wins)."""
+    return _dl(root.evaluate(_DL_JS))
+
+
+def _dl(items: list[dict[str, Any]]) -> dict[str, DlField]:
     out: dict[str, DlField] = {}
-    for item in root.evaluate(_DL_JS):
+    for item in items:
         term = clean(item["term"]).rstrip(":")
         out.setdefault(term, DlField(text=clean(item["text"]), datetime=item["datetime"], links=item["links"]))
     return out
+
+
+# The dl pairs and every shown table of a region in one round trip. A table is known by its name
+# as a screen reader would say it: aria-label, aria-labelledby, else its caption.
+_REGION_JS = """
+root => {
+  const dl = (%s)(root);
+  const table = (%s);
+  const text = el => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
+  const nameOf = t => t.getAttribute('aria-label')
+    || (t.getAttribute('aria-labelledby') || '').split(/\\s+/).map(id => document.getElementById(id))
+         .filter(Boolean).map(text).join(' ')
+    || (t.caption ? text(t.caption) : '');
+  const shown = [...root.querySelectorAll('table')].filter(t => t.getClientRects().length > 0);
+  return {dl, tables: shown.map(t => ({name: nameOf(t), data: table(t)}))};
+}
+""" % (_DL_JS.strip(), _TABLE_JS.strip())
+
+
+@dataclass(frozen=True)
+class Region:
+    """What a region shows, read at once (``read_region``): its dl fields and its shown tables by name."""
+
+    fields: dict[str, DlField]
+    tables: dict[str, dict[str, Any]]
+    screen: str
+    url: str
+
+    def table(self, caption: str, required: Iterable[str] = ()) -> Table | None:
+        """The table named ``caption`` (None when the region showed none: wait for it on the page)."""
+        data = self.tables.get(caption)
+        if data is None:
+            return None
+        return _table(data, caption=caption, screen=self.screen, url=self.url, required=required)
+
+
+def read_region(root: Locator, *, screen: str, url: str) -> Region:
+    """The dl fields and the shown tables of ``root`` (already visible) in one round trip: for a
+    drawer or dialog read by several questions while it is open (it does not change meanwhile)."""
+    data = root.evaluate(_REGION_JS)
+    tables: dict[str, dict[str, Any]] = {}
+    for t in data["tables"]:
+        tables.setdefault(clean(t["name"]), t["data"])
+    return Region(fields=_dl(data["dl"]), tables=tables, screen=screen, url=url)
 
 
 _PAGE_OF = re.compile(r"Page (\d+) of (\d+)")

@@ -17,6 +17,9 @@ end: page + API requests (static files and Chromium's ``/favicon.ico`` are liste
     .venv/bin/python bench/compare.py [--orders 16] [--latency-ms 200] [--runs naive floor1 floor4 c1 c4]
         [--repeat 3] [--work DIR] [--json results.json]
 
+``BENCH_COLLECTOR_<NAME>=value`` in the environment sets the collector's ``COLLECTOR_<NAME>`` for
+the c1/c4 runs (a what-if: ``BENCH_COLLECTOR_SHARED_BROWSER=false``, a browser per worker).
+
 ``--repeat N`` runs all of them N times (every other round in reverse order) and reports the
 median time of each and its highest memory peak, with each round's ratios: on a shared machine
 the load changes from minute to minute, and one round can be off by 50%. ``--work DIR`` keeps
@@ -223,6 +226,8 @@ def collector_env(site: Site, scenario: Any, data_dir: Path, state: dict[str, An
         "COLLECTOR_EMAIL": seller.login_email, "COLLECTOR_PASSWORD": seller.password,
         "COLLECTOR_TOTP_SECRET": seller.totp_secret, "COLLECTOR_SELLER_TIMEZONE": seller.timezone,
     })
+    # BENCH_COLLECTOR_X=v sets the collector's COLLECTOR_X for a what-if run (e.g. SHARED_BROWSER=false)
+    env.update({k.removeprefix("BENCH_"): v for k, v in os.environ.items() if k.startswith("BENCH_COLLECTOR_")})
     settings = load_settings(base_url=site.url, data_dir=data_dir, seller_timezone=seller.timezone)
     write_private(settings.session_path, json.dumps(state).encode())
     return env

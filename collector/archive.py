@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = structlog.get_logger()
 BUNDLE_ARCHIVE = "captures/archive.wacz"
 ARCHIVED_TYPES = frozenset({"document", "stylesheet", "script", "font", "image", "fetch", "xhr"})
+STATIC_TYPES = frozenset({"stylesheet", "script", "font", "image"})
 
 
 @dataclass
@@ -53,6 +54,10 @@ class TrafficRecorder:
     batches: dict[int, list[ArchivedExchange]] = field(default_factory=dict)
     _pending: list[tuple[Response, str, datetime]] = field(default_factory=list)
     _kept: int = 0
+    # Static files come again with every screen the order loads (from the browser's cache): their
+    # bytes are read from the browser once per order, each time the same URL answers the same
+    # length and validators. A round trip saved per file and screen.
+    _static: dict[tuple[str, ...], bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.page.on("response", self._on_response)
@@ -94,10 +99,7 @@ class TrafficRecorder:
             is_document = response.request.resource_type == "document"
             if (response.url if is_document else frame_url) != url:
                 continue
-            try:
-                body = response.body()
-            except Exception:  # noqa: BLE001 - a redirect or an aborted answer has no body
-                body = b""
+            body = self._body(response)
             request = response.request
             batch.append(
                 ArchivedExchange(
@@ -114,6 +116,21 @@ class TrafficRecorder:
                     at=at,
                 )
             )
+
+    def _body(self, response: Response) -> bytes:
+        key: tuple[str, ...] | None = None
+        if response.request.resource_type in STATIC_TYPES and response.status == 200:
+            headers = response.headers
+            key = (response.url, *(headers.get(h, "") for h in ("content-length", "etag", "last-modified", "content-type")))
+            if key in self._static:
+                return self._static[key]
+        try:
+            body = response.body()
+        except Exception:  # noqa: BLE001 - a redirect or an aborted answer has no body
+            return b""
+        if key is not None:
+            self._static[key] = body
+        return body
 
     def for_captures(self, indices: Iterable[int]) -> list[ArchivedExchange]:
         """The exchanges behind these captures, each (method, URL) once (the first answer)."""

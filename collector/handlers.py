@@ -77,6 +77,7 @@ class SharedCache:
     def __init__(self, ttl_s: float = INBOX_INDEX_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.layout: str | None = None
         self.lock = threading.Lock()  # held while the first order tells the layout
+        self.seller_name: str | None = None  # the header's seller name: one account per job
         self.inbox: InboxIndex[Any] = InboxIndex(list(InboxTab), po_of=lambda summary: summary.po, ttl_s=ttl_s, clock=clock)
 
 
@@ -87,6 +88,9 @@ class StagedFile:
     path: str  # inside the bundle: captures/... or emails/...
     data: bytes
     media_type: str
+
+
+_TEXT_AND_TITLE = "() => [document.body ? document.body.innerText : '', document.title]"
 
 
 class ScreenRecorder:
@@ -116,7 +120,7 @@ class ScreenRecorder:
         # Readers revisit screens (the search results before each drawer, the same drawer for the
         # order facts and the refund): the same screen showing the same text is kept once. The
         # visible text, not the HTML: pages carry generated ids that differ on every load.
-        shown = page.locator("body").inner_text()
+        shown, title = page.evaluate(_TEXT_AND_TITLE)  # one round trip for both
         seen = (screen, url, hashlib.sha256(shown.encode("utf-8")).hexdigest())
         if seen in self._seen:
             log.info("screen.reached", screen=screen, url=url, unchanged=True)
@@ -131,7 +135,7 @@ class ScreenRecorder:
             screen=screen,
             url=url,
             captured_at=datetime.now(UTC),
-            title=page.title() or None,
+            title=title or None,
             screenshot=f"{stem}.png",
             snapshot=f"{stem}.html",
         )
@@ -362,15 +366,20 @@ class Handler:
         return self._step("case", open_case)
 
     def _seller_name(self) -> str | None:
-        """The seller name the shell shows (best effort: the bundle falls back to the setting)."""
+        """The seller name the shell shows (best effort: the bundle falls back to the setting).
+        Read once a job: every screen of the job shows the same account's name."""
         from pages.shell import Shell
 
+        if self.shared.seller_name is not None:
+            return self.shared.seller_name
         shell = Shell(self.page, **self._kw())  # type: ignore[arg-type]
         getter = getattr(shell, "seller_name", None)
         try:
-            return getter() if callable(getter) else None
+            name = getter() if callable(getter) else None
         except PageError:
             return None
+        self.shared.seller_name = name or None
+        return name
 
 
 class JobStopping(Exception):

@@ -120,3 +120,37 @@ def test_an_archive_that_cannot_be_built_is_left_out_with_a_warning(tmp_path: Pa
     settings = load_settings(data_dir=tmp_path)
     assert build_archive(traffic.for_captures([0]), [_capture(1, "x", f"{SITE}/x")], settings, None, AT) is None
     assert build_archive([], [], settings, None, AT) is None  # nothing to archive: no file
+
+
+class CountingResponse(FakeResponse):
+    reads = 0
+
+    def body(self) -> bytes:
+        CountingResponse.reads += 1
+        return self._body
+
+
+def test_a_static_file_loaded_again_by_each_screen_is_read_from_the_browser_once() -> None:
+    """Every screen of the order keeps its own copy of app.js, but its bytes cross from the browser
+    once; a file answering another length (a new deploy) is read again."""
+    page = FakePage()
+    traffic = TrafficRecorder(page)  # type: ignore[arg-type]
+    CountingResponse.reads = 0
+
+    def screen(url: str, script: bytes) -> None:
+        for answer in (CountingResponse(url, "document", url, b"<html>"),
+                       CountingResponse(f"{SITE}/static/app.js", "script", url, script)):
+            answer.headers = {"content-type": "text/javascript", "content-length": str(len(answer._body))}
+            page.listeners["response"](answer)
+        page.url = url
+        traffic.screen_kept()
+
+    screen(f"{SITE}/transactions?q=1", b"v1();")
+    screen(f"{SITE}/inbox/threads/T-1", b"v1();")
+    screen(f"{SITE}/inbox/threads/T-2", b"v1();")
+    assert CountingResponse.reads == 3 + 1  # three documents, app.js once
+    scripts = [e.exchange.response_body for batch in traffic.batches.values() for e in batch if e.exchange.url.endswith(".js")]
+    assert scripts == [b"v1();"] * 3
+    screen(f"{SITE}/inbox/threads/T-3", b"v2(); // new")
+    assert CountingResponse.reads == 4 + 2
+    assert traffic.batches[3][1].exchange.response_body == b"v2(); // new"

@@ -36,6 +36,7 @@ from collector.browser import in_own_thread
 from collector.browser_server import BrowserServer
 from collector.claims import STATE_DIR, RefundRegistry
 from collector.errors import ConfigError, SessionLost
+from collector.handlers import SharedCache
 from collector.inputs import InputBatch
 from collector.journal import Journal, OrderState
 from collector.lifeline import tie_drivers_to_process
@@ -195,8 +196,15 @@ def run_job(
     progress: ProgressView | None = None,
     assess_now: Callable[[], datetime] | None = None,
     console_level: str = "warning",
+    shared: SharedCache | None = None,
+    check_session: bool = True,
 ) -> JobResult:
-    """Run (or resume) a job to the end or to a clean stop; returns its report."""
+    """Run (or resume) a job to the end or to a clean stop; returns its report.
+
+    ``shared``: the layout and Inbox index to start from (a ``collector worker`` keeps them for
+    an account between its tasks; the index is read again when older than its TTL as in any job);
+    ``check_session=False`` skips the session check at the start (the worker checked it a moment
+    ago; a session that expired since is renewed by the workers as in any job)."""
     made = [p for p in (out, out / JOBS_DIR) if not p.exists()]  # removed again if the job cannot start
     prepare_out_dir(out)
     if request.resume:
@@ -218,7 +226,8 @@ def run_job(
         tie_drivers_to_process(settings.data_dir)  # browser drivers die with this process, even on SIGKILL
         with _job_browser(settings) as endpoint:
             try:
-                ensure_session(settings, endpoint)
+                if check_session:
+                    ensure_session(settings, endpoint)
             except BaseException:
                 _remove_unstarted(made)  # no session: the job never started, so it leaves no folder
                 raise
@@ -227,7 +236,8 @@ def run_job(
                 Journal(job_dir / "journal.sqlite") as journal,
                 RefundRegistry(out / STATE_DIR, out / BUNDLES_DIR, job_id=job_id, recapture_before=recapture_before) as registry,
             ):
-                return _run(settings, request, out, job_id, job_dir, journal, registry, progress, assess_now, endpoint)
+                return _run(settings, request, out, job_id, job_dir, journal, registry, progress, assess_now, endpoint,
+                            shared)
 
 
 @contextmanager
@@ -258,6 +268,7 @@ def _run(
     progress: ProgressView | None,
     assess_now: Callable[[], datetime] | None,
     endpoint: str | None,
+    shared: SharedCache | None = None,
 ) -> JobResult:
     stop_event = threading.Event()
     stats = JobStats()
@@ -290,7 +301,7 @@ def _run(
         pipeline=Pipeline(out_dir=out / BUNDLES_DIR, settings=settings, job_id=job_id, assess_now=assess_now,
                           recapture=request.recapture),
         limiter=limiter, retry=retry, stats=stats, keeper=SessionKeeper(settings, retry), stop_event=stop_event,
-        registry=registry,
+        registry=registry, **({"shared": shared} if shared is not None else {}),
     )
     pending = counts[OrderState.PENDING]
     view.start(sum(counts.values()), sum(counts.values()) - pending)

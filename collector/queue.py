@@ -28,10 +28,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import procrastinate
 import psycopg
@@ -42,7 +43,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from collector.cases.postgres import pg_reason, public_location
 from collector.errors import CollectorError, ConfigError
-from collector.settings import LayoutChoice, TraceMode
+from collector.settings import CollectorSettings, LayoutChoice, TraceMode
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from collector.worker_kept import Kept
 
 log = structlog.get_logger()
 
@@ -58,6 +62,9 @@ SCHEMA_LOCK = 0x71756575  # pg_advisory_xact_lock key while procrastinate's tabl
 RESULTS_TABLE = """CREATE TABLE IF NOT EXISTS collector_task_results (
     task_id bigint PRIMARY KEY, result jsonb NOT NULL, at timestamptz NOT NULL DEFAULT now())"""
 DONE = frozenset({"succeeded", "failed", "cancelled", "aborted"})
+
+
+KEPT: Kept | None = None  # set by ``serve``: what this worker process keeps between its tasks
 
 
 class OrderFailed(CollectorError):
@@ -134,22 +141,32 @@ def capture_orders(account: str | None, out: str, pos: list[str], options: dict[
         log.error("worker.task_refused", pos=pos, account=account, reason=str(exc))
         raise
     select_account(account)
+    settings = None
     try:
         settings = load_settings(**given.settings_overrides())
         log.info("worker.orders", pos=pos, account=account, out=out, options=given.as_args())
         source = f"scan task {scan}" if scan is not None else "queue"
         request = JobRequest(orders=InputBatch(pos=list(pos), source=source), recapture=given.recapture, job_id=job)
-        result = run_job(settings, request, Path(out), progress=QuietProgress())
+        shared, check, started = None, True, time.monotonic()
+        if KEPT is not None:  # a worker: its browser, the account's checked session and Inbox index
+            settings, shared, check = KEPT.for_task(settings)
+        result = run_job(settings, request, Path(out), progress=QuietProgress(), shared=shared, check_session=check)
     except Exception as exc:  # noqa: BLE001 - whatever stopped the job (a dead browser server, a refused sign-in): one line, retried
         reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         log.warning("worker.order_failed", pos=pos, account=account, error=type(exc).__name__, reason=reason,
                     retried="if attempts are left")
+        if KEPT is not None and settings is not None:
+            KEPT.failed(settings)
         raise OrderFailed(f"orders {', '.join(pos)}: {reason}") from None
     finally:
         select_account(None)
     if result.exit_code != 0:
         log.warning("worker.order_failed", pos=pos, account=account, job=result.job_id, reason=result.message or "failed")
+        if KEPT is not None:
+            KEPT.failed(settings)
         raise OrderFailed(f"orders {', '.join(pos)}: {result.message or 'failed'} (job {result.job_id} in {out})")
+    if KEPT is not None:
+        KEPT.succeeded(settings, checked_at=started if check else None)
     return {"job": result.job_id, "refunds": result.report.refunds_written}
 
 
@@ -177,6 +194,8 @@ def scan_orders(context: procrastinate.JobContext, account: str | None, out: str
     try:
         configure_logging(console_level="warning")  # no job folder: the worker's own stderr
         settings = load_settings(**given.settings_overrides())
+        if KEPT is not None:
+            settings = KEPT.with_browser(settings)
         assert settings.database_url is not None  # a worker has one: it took this task from it
         url = settings.database_url.get_secret_value()
         queued = [s.id for s in scan_tasks(url, scan_id)]
@@ -228,6 +247,8 @@ def track_disputes(context: procrastinate.JobContext, account: str | None, out: 
     try:
         configure_logging(console_level="warning")  # no job folder: the worker's own stderr
         settings = load_settings()
+        if KEPT is not None:
+            settings = KEPT.with_browser(settings)
         assert settings.database_url is not None  # a worker has one: it took this task from it
         url = settings.database_url.get_secret_value()
         folder = Path(out)
@@ -414,19 +435,33 @@ class _OneLine(logging.Filter):
         return True
 
 
-async def serve(database_url: str, *, name: str, concurrency: int = 1, stalled_after_s: float = 30.0) -> None:
-    """Run a worker until SIGINT/SIGTERM (procrastinate's own handlers: the current task finishes)."""
+async def serve(database_url: str, *, name: str, concurrency: int = 1, stalled_after_s: float = 30.0,
+                keep_for: CollectorSettings | None = None) -> None:
+    """Run a worker until SIGINT/SIGTERM (procrastinate's own handlers: the current task finishes).
+    ``keep_for``: the worker's settings; its tasks then keep a browser, checked sessions and Inbox
+    indexes between them (collector/worker_kept.py; one task at a time only)."""
+    global KEPT
     logging.getLogger("procrastinate.worker").addFilter(_OneLine())
     ensure_schema(database_url)
+    if keep_for is not None and concurrency == 1:
+        from collector.worker_kept import Kept
+
+        KEPT = Kept()
+        KEPT.start_browser(keep_for)  # from this (the main) thread: it dies with the worker
     app = make_app(database_url)
-    async with app.open_async():
-        sweeper = asyncio.create_task(sweep_stalled(app, stalled_after_s))
-        try:
-            await app.run_worker_async(queues=[QUEUE], name=name, concurrency=concurrency,
-                                       update_heartbeat_interval=stalled_after_s / HEARTBEATS_PER_STALL,
-                                       stalled_worker_timeout=stalled_after_s)
-        finally:
-            sweeper.cancel()
+    try:
+        async with app.open_async():
+            sweeper = asyncio.create_task(sweep_stalled(app, stalled_after_s))
+            try:
+                await app.run_worker_async(queues=[QUEUE], name=name, concurrency=concurrency,
+                                           update_heartbeat_interval=stalled_after_s / HEARTBEATS_PER_STALL,
+                                           stalled_worker_timeout=stalled_after_s)
+            finally:
+                sweeper.cancel()
+    finally:
+        if KEPT is not None:
+            KEPT.close()
+            KEPT = None
 
 
 def worker_name() -> str:

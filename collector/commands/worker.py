@@ -43,7 +43,8 @@ def worker(
         print(f"worker {name}: taking orders from {public_location(url)} (queue {QUEUE}); Ctrl-C to stop",
               file=sys.stderr, flush=True)
         # one order at a time: a job owns the process's log sinks; more at once = more worker processes
-        asyncio.run(serve(url, name=name, concurrency=1, stalled_after_s=settings.worker_stalled_after_s))
+        asyncio.run(serve(url, name=name, concurrency=1, stalled_after_s=settings.worker_stalled_after_s,
+                          keep_for=settings))  # its browser, checked sessions, Inbox indexes kept between tasks
     print(f"worker {name}: stopped", file=sys.stderr, flush=True)
 
 

@@ -276,9 +276,9 @@ def _keep_result(database_url: str, task_id: int, result: dict[str, Any]) -> Non
 
 
 def task_result(database_url: str, task_id: int) -> dict[str, Any] | None:
-    """What a task kept for its command (``track_disputes``), or None."""
+    """What a task kept for its command (``track_disputes``), or None; read once (then removed)."""
     with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as db:
-        row = db.execute("SELECT result FROM collector_task_results WHERE task_id = %s", (task_id,)).fetchone()
+        row = db.execute("DELETE FROM collector_task_results WHERE task_id = %s RETURNING result", (task_id,)).fetchone()
     return row[0] if row else None
 
 

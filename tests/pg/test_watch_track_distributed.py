@@ -91,6 +91,8 @@ def test_track_on_a_worker_prints_what_track_prints(worker_env: dict[str, str], 
     assert f"{remote_json['cases']} case(s) on Seller Center" in again.stdout and "0 change(s) recorded" in again.stdout
     assert "Disputes tracked in" in again.stdout
     assert _tasks(database_url, TRACK_TASK) == ["succeeded", "succeeded"]
+    with psycopg.connect(database_url, autocommit=True) as db:
+        assert db.execute("SELECT count(*) FROM collector_task_results").fetchone() == (0,)  # read once, then removed
     assert "Traceback" not in log
 
 

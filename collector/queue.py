@@ -10,16 +10,17 @@ default) and follows their states (``follow``). Each ``collector worker`` takes 
 time and runs the ordinary job for that batch (``collector.jobs.run_job`` into the account's
 output folder, with the account's settings *of the worker's machine*: credentials never travel
 through the queue). A job's fixed costs (session check, Inbox walk, browser start) are paid once
-per batch; a retried batch resumes its job (same POs, same job id): finished orders are not
-captured again. So a task is
-as safe to run twice as a job is: the output folder's refund registry bundles a refund once, a
-bundle appears whole or not at all, a job resumed elsewhere starts from its journal.
+per worker and account, not per task (collector/worker_kept.py); a retried batch resumes its
+job (same POs, same job id): finished orders are not captured again. So a task is as safe to
+run twice as a job is: the output folder's refund registry bundles a refund once, a bundle
+appears whole or not at all, a job resumed elsewhere starts from its journal.
 
 A worker killed mid-order (``kill -9``, a machine gone) stops sending heartbeats; every other
 worker looks for such stalled tasks (``sweep_stalled``) and puts them back in the queue after
 the ``worker_stalled_after_s`` setting, to be run elsewhere. A task whose job fails is retried
 (``ATTEMPTS`` times, ``RETRY_WAIT_S`` apart), then marked failed; each failure is one
-``worker.order_failed`` line. The account's request budget is the PostgreSQL one
+``worker.order_failed`` (``worker.scan_failed``, ``worker.track_failed``) line. A task this
+worker cannot read (``TaskRefused``) fails at once, not retried. The account's request budget is the PostgreSQL one
 (collector/shared_ratelimit.py), whatever worker runs its orders.
 """
 
@@ -68,7 +69,8 @@ KEPT: Kept | None = None  # set by ``serve``: what this worker process keeps bet
 
 
 class OrderFailed(CollectorError):
-    """The job for one order ended with failures (the task is retried, then marked failed)."""
+    """A task's work ended with failures: an order's job, a scan, a tracking pass (the task is
+    retried, then marked failed)."""
 
 
 class TaskRefused(CollectorError):

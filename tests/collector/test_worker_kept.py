@@ -41,3 +41,18 @@ def test_without_a_kept_browser_the_settings_are_left_alone(tmp_path: Path) -> N
     assert Kept().with_browser(settings).browser_endpoint is None
     remote = _settings(tmp_path, browser_endpoint="ws://127.0.0.1:9/abc")
     assert Kept().with_browser(remote).browser_endpoint == "ws://127.0.0.1:9/abc"
+
+
+def test_a_kept_browser_found_dead_is_not_used_again(tmp_path: Path) -> None:
+    kept = Kept()
+    settings = _settings(tmp_path)
+    kept.start_browser(settings)
+    try:
+        endpoint = kept.with_browser(settings).browser_endpoint
+        assert endpoint and endpoint.startswith("ws://127.0.0.1:")
+        assert kept._browser is not None and kept._browser._proc is not None
+        kept._browser._proc.kill()  # Chromium's server gone (a crash, the OOM killer)
+        kept._browser.wait(10)
+        assert kept.with_browser(settings).browser_endpoint is None  # each task starts its own again
+    finally:
+        kept.close()

@@ -64,6 +64,7 @@ class JobRequest:
     scan_since: str | None = None
     resume: str | None = None
     recapture: bool = False  # capture refunds again even when this folder already has their bundle
+    recapture_before: datetime | None = None  # with recapture: only bundles recorded before then (default: the start)
     job_id: str | None = None  # a fixed id instead of one from the inputs (collector watch: one job, every cycle)
 
 
@@ -231,7 +232,7 @@ def run_job(
             except BaseException:
                 _remove_unstarted(made)  # no session: the job never started, so it leaves no folder
                 raise
-            recapture_before = datetime.now(UTC) if request.recapture else None
+            recapture_before = (request.recapture_before or datetime.now(UTC)) if request.recapture else None
             with (
                 Journal(job_dir / "journal.sqlite") as journal,
                 RefundRegistry(out / STATE_DIR, out / BUNDLES_DIR, job_id=job_id, recapture_before=recapture_before) as registry,

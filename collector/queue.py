@@ -40,7 +40,7 @@ import psycopg
 import psycopg.types.json
 import structlog
 from procrastinate.schema import SchemaManager
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from collector.cases.postgres import pg_reason, public_location
 from collector.errors import CollectorError, ConfigError
@@ -92,11 +92,13 @@ class TaskOptions(BaseModel):
     archive: bool | None = None
     concurrency: int | None = Field(default=None, ge=1, le=16)
     max_requests_per_minute: float | None = Field(default=None, gt=0, le=1_000_000, allow_inf_nan=False)
-    recapture: bool = False
+    # --recapture: bundles recorded before this time (when collect ran) are captured again; a
+    # retried task or a rerun job then skips those it recaptured already (no third version)
+    recapture: AwareDatetime | None = None
 
     def as_args(self) -> dict[str, Any]:
         """The task's ``options`` argument (JSON): the options given, nothing else."""
-        return self.model_dump(exclude_defaults=True)
+        return self.model_dump(mode="json", exclude_defaults=True)
 
     def settings_overrides(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump(exclude={"recapture"}).items() if v is not None}
@@ -148,7 +150,8 @@ def capture_orders(account: str | None, out: str, pos: list[str], options: dict[
         settings = load_settings(**given.settings_overrides())
         log.info("worker.orders", pos=pos, account=account, out=out, options=given.as_args())
         source = f"scan task {scan}" if scan is not None else "queue"
-        request = JobRequest(orders=InputBatch(pos=list(pos), source=source), recapture=given.recapture, job_id=job)
+        request = JobRequest(orders=InputBatch(pos=list(pos), source=source), recapture=given.recapture is not None,
+                             recapture_before=given.recapture, job_id=job)
         shared, check, started = None, True, time.monotonic()
         if KEPT is not None:  # a worker: its browser, the account's checked session and Inbox index
             settings, shared, check = KEPT.for_task(settings)
@@ -207,7 +210,8 @@ def scan_orders(context: procrastinate.JobContext, account: str | None, out: str
         found = scan_refunds(settings, since)
         folder = prepare_out_dir(Path(out))
         with RefundRegistry(folder / STATE_DIR, folder / BUNDLES_DIR, job_id=f"scan-{scan_id}") as registry:
-            open_refunds = [po for po, txn in found if given.recapture or (registry.state(po, txn) or ("",))[0] != "written"]
+            open_refunds = [po for po, txn in found
+                            if given.recapture is not None or (registry.state(po, txn) or ("",))[0] != "written"]
         pos = list(dict.fromkeys(open_refunds))
         args = [{"account": account, "out": out, "pos": pos[i:i + batch], "job": f"scan-{scan_id}-{i // batch + 1}",
                  "scan": scan_id, **({"options": given.as_args()} if given.as_args() else {})}

@@ -65,7 +65,9 @@ def collect_distributed(settings: CollectorSettings, pos: list[str], out: Path, 
     from collector.inputs import parse_since
     from collector.queue import enqueue_orders, enqueue_scan, task_options
 
-    sent = task_options({k: v for k, v in (options or {}).items() if v is not None})
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    given["recapture"] = datetime.now(UTC).isoformat() if given.get("recapture") else None  # bundles from before now
+    sent = task_options({k: v for k, v in given.items() if v is not None})
     # the window is fixed here, when asked, not when a worker gets to the scan
     since = parse_since(scan_since, datetime.now(UTC)).isoformat() if scan_since else None
     url = settings.database_url.get_secret_value()

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -24,6 +25,7 @@ import pytest
 from collector.queue import TASK, TaskRefused, capture_orders, enqueue_orders, task_options
 from collector.session import write_private
 from collector.settings import load_settings
+from evidence.bundle.layout import NAME_RE
 from fixtures.site import MockSite
 from tests.e2e.conftest import assert_every_refund_once, collector_env, expected_refunds
 
@@ -116,3 +118,27 @@ def test_a_worker_fails_a_task_with_unknown_options_once_in_one_line(tmp_path: P
     refused = [line for line in log.splitlines() if "inbox_depth" in line]
     assert refused and any("unknown task option" in line for line in refused), log[-3000:]
     assert not (tmp_path / "out" / "jobs").exists()
+
+
+@pytest.mark.slow
+def test_a_recapture_task_run_twice_makes_one_new_version(site: MockSite, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """--recapture travels as the time collect ran: a task retried (or run again elsewhere) does
+    not capture the refund a third time."""
+    for key, value in collector_env(site, tmp_path / "data").items():
+        monkeypatch.setenv(key, value)
+    write_private(load_settings().session_path, json.dumps(site.storage_state()).encode())
+    out = str(tmp_path / "out")
+    capture_orders(None, out, [PAYMENTS_PO])  # bundled once, before the recapture was asked for
+    with pytest.raises(TaskRefused, match="task option recapture"):
+        task_options({"recapture": True})  # the time is what travels, not a flag
+    asked = task_options({"recapture": datetime.now(UTC).isoformat()}).as_args()
+    bundles = tmp_path / "out" / "bundles"
+
+    def versions() -> list[str]:
+        return sorted(NAME_RE.match(p.name)["version"] for p in bundles.iterdir() if p.is_dir())  # type: ignore[index]
+
+    capture_orders(None, out, [PAYMENTS_PO], options=asked)
+    assert versions() == ["1", "2"]
+    capture_orders(None, out, [PAYMENTS_PO], options=asked)  # the same task again (a retry)
+    assert versions() == ["1", "2"]  # not a third

@@ -60,6 +60,7 @@ ATTEMPTS = 3
 RETRY_WAIT_S = 2
 HEARTBEATS_PER_STALL = 5  # a worker sends this many heartbeats in the time that makes it "stalled"
 SCHEMA_LOCK = 0x71756575  # pg_advisory_xact_lock key while procrastinate's tables are created ("queu")
+SCAN_LOCK = 0x7363616E  # pg_advisory_lock(SCAN_LOCK, task) while a scan task queues its orders ("scan")
 RESULTS_TABLE = """CREATE TABLE IF NOT EXISTS collector_task_results (
     task_id bigint PRIMARY KEY, result jsonb NOT NULL, at timestamptz NOT NULL DEFAULT now())"""
 DONE = frozenset({"succeeded", "failed", "cancelled", "aborted"})
@@ -182,7 +183,7 @@ def scan_orders(context: procrastinate.JobContext, account: str | None, out: str
     with a refund not bundled in ``out`` yet (all of them with ``recapture``), each a job of its
     own (``scan-<this task>-<n>``) with the same ``options``. Run again (retried, or requeued
     after its worker died) it queues nothing twice: the capture tasks are queued in one statement,
-    and a scan that finds its tasks already queued only returns them."""
+    under a lock on the scan's id, and a scan that finds its tasks already queued only returns them."""
     from collector.claims import STATE_DIR, RefundRegistry
     from collector.jobs import BUNDLES_DIR, prepare_out_dir, scan_refunds
     from collector.logging import configure_logging
@@ -216,8 +217,16 @@ def scan_orders(context: procrastinate.JobContext, account: str | None, out: str
         args = [{"account": account, "out": out, "pos": pos[i:i + batch], "job": f"scan-{scan_id}-{i // batch + 1}",
                  "scan": scan_id, **({"options": given.as_args()} if given.as_args() else {})}
                 for i in range(0, len(pos), batch)]
-        with make_app(url).open() as app:
-            ids = app.tasks[TASK].batch_defer(*args) if args else []
+        # Two runs of this scan at once (requeued while its first worker was only slow): one queues,
+        # the other finds its tasks (the lock ends with the connection at the latest).
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as lock:
+            lock.execute("SELECT pg_advisory_lock(%s, %s)", (SCAN_LOCK, scan_id % 2**31))
+            queued = [s.id for s in scan_tasks(url, scan_id)]
+            if queued:
+                log.warning("worker.scan_already_queued", scan=scan_id, account=account, tasks=len(queued))
+                return {"found": len(found), "tasks": queued}
+            with make_app(url).open() as app:
+                ids = app.tasks[TASK].batch_defer(*args) if args else []
         log.warning("worker.scan_queued", scan=scan_id, account=account, since=since, refunds=len(found),
                     orders=len(pos), tasks=len(ids))
         return {"found": len(found), "orders": len(pos), "tasks": ids}

@@ -12,21 +12,22 @@ import signal
 import subprocess
 import sys
 from datetime import timedelta
+from types import SimpleNamespace
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from collector.queue import SCAN_TASK, TASK
+from collector.queue import SCAN_TASK, TASK, enqueue_scan, make_app, scan_orders, scan_tasks
 from collector.session import write_private
 from collector.settings import load_settings
 from evidence.models import TransactionType
 from fixtures.site import MockSite
 from tests.e2e.conftest import assert_every_refund_once, collector_env, expected_refunds, run_collector
 
-pytestmark = pytest.mark.slow
 
 
+@pytest.mark.slow
 def test_a_scan_on_a_worker_queues_what_it_found(site: MockSite, tmp_path: Path, database_url: str,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     since = site.scenario.clock.now - timedelta(hours=6)
@@ -67,3 +68,19 @@ def test_a_scan_on_a_worker_queues_what_it_found(site: MockSite, tmp_path: Path,
     assert sorted(po for *_, pos, _ in captures for po in pos) == sorted(recent)
     assert {status for *_, status in captures} == {"succeeded"}
     assert len({job for _, job, *_ in captures}) == tasks  # a job of its own per task
+
+
+def test_a_scan_run_again_queues_nothing_twice(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan task retried (or requeued after its worker died) after it queued its orders only
+    returns them: no second scan, no second set of tasks."""
+    monkeypatch.setenv("COLLECTOR_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLLECTOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COLLECTOR_BASE_URL", "http://127.0.0.1:9")  # nothing listens: a scan would fail
+    out = tmp_path / "out"
+    scan_id = enqueue_scan(database_url, None, out, "2026-11-20T12:00:00+00:00")
+    with make_app(database_url).open() as app:  # what its first run queued
+        first = app.tasks[TASK].batch_defer({"account": None, "out": str(out), "pos": ["1", "2"], "scan": scan_id,
+                                              "job": f"scan-{scan_id}-1"})
+    again = scan_orders(SimpleNamespace(job=SimpleNamespace(id=scan_id)), None, str(out), "2026-11-20T12:00:00+00:00")
+    assert again["tasks"] == first
+    assert [t.id for t in scan_tasks(database_url, scan_id)] == first

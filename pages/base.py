@@ -121,6 +121,8 @@ class _Base:
         self.login_heading = page.get_by_role("heading", name="Sign in to Seller Center")
         self.rate_heading = page.get_by_role("heading", name=RATE_LIMIT_TEXT)
         self.not_found_heading = page.get_by_role("heading", name="Page not found", exact=True)
+        # Either error heading: one round trip tells that nothing went wrong (the usual answer).
+        self.stopped = self.error_heading.or_(self.rate_heading)
 
     # ----------------------------------------------------------------- diagnosis
 
@@ -128,15 +130,20 @@ class _Base:
         """Raise the error that explains why the screen is not what we expected, if any."""
         url = self.page.url
         # Error pages first: a 5xx or 429 answered to the sign-in form is transient, not an expiry.
-        if self.error_heading.count():
-            raise ServerError(
-                f"Seller Center answered 'Something went wrong' on {self.name}.", screen=self.name, url=url
-            )
-        if self.rate_heading.count():
-            wait = RETRY_IN.search(self.page.locator("body").inner_text())
-            raise RateLimited(float(wait[1]) if wait else None, screen=self.name, url=url)
-        if urlparse(url).path.rstrip("/") in ("/login", "/login/verify"):
+        if self.stopped.count():
+            if self.error_heading.count():
+                raise ServerError(
+                    f"Seller Center answered 'Something went wrong' on {self.name}.", screen=self.name, url=url
+                )
+            if self.rate_heading.count():
+                wait = RETRY_IN.search(self.page.locator("body").inner_text())
+                raise RateLimited(float(wait[1]) if wait else None, screen=self.name, url=url)
+        if self._at_login():
             raise SessionExpired(screen=self.name, url=url)
+
+    def _at_login(self) -> bool:
+        """The browser sits on the sign-in pages (the URL: no round trip)."""
+        return urlparse(self.page.url).path.rstrip("/") in ("/login", "/login/verify")
 
     def _missing(self, looked_for: str, *, role: str = "button", scope: Locator | None = None) -> ElementMissing:
         self._raise_if_interrupted()
@@ -246,10 +253,13 @@ class Screen(_Base):
             raise ScreenNotReached(
                 self.name, looked_for, self.page.url, seen=f"headings {seen}" if seen else None
             ) from None
-        self._raise_if_interrupted()
-        if self.not_found_heading.count() and not self.landmark.count():
-            # This site has no such screen (e.g. no Transactions dashboard): say so at once.
-            raise ScreenNotReached(self.name, looked_for, self.page.url, seen="heading 'Page not found'")
+        if self.stopped.or_(self.not_found_heading).count():  # one round trip when all is well
+            self._raise_if_interrupted()
+            if self.not_found_heading.count() and not self.landmark.count():
+                # This site has no such screen (e.g. no Transactions dashboard): say so at once.
+                raise ScreenNotReached(self.name, looked_for, self.page.url, seen="heading 'Page not found'")
+        elif self._at_login():
+            self._raise_if_interrupted()  # as the screen says it (the sign-in screen itself overrides it)
         try:
             expect(self.loading).to_have_count(0, timeout=self.timeout)
             expect(self.main).not_to_have_attribute("aria-busy", "true", timeout=self.timeout)

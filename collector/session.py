@@ -29,9 +29,9 @@ from collector.browser import in_own_thread
 from collector.errors import LoginError, SessionMissing
 from collector.settings import (
     CollectorSettings,
+    connected_browser,
     context_options_for,
     launch_options_for,
-    open_browser,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,17 +99,11 @@ def sign_in_on(page: Page, settings: CollectorSettings, *, fresh: bool = False) 
 def login_with_credentials(settings: CollectorSettings, endpoint: str | None = None) -> Path:
     """Headless sign-in with the configured credentials (on the browser server at ``endpoint``, else
     the ``browser_endpoint`` one, else a Chromium of its own); saves and returns the session path."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = open_browser(p, settings, endpoint or settings.browser_endpoint)
-        try:
-            context = browser.new_context(**context_options_for(settings))
-            page = context.new_page()
-            sign_in_on(page, settings)
-            save_storage_state(context, settings.session_path)
-        finally:
-            browser.close()
+    with connected_browser(settings, endpoint or settings.browser_endpoint) as browser:
+        context = browser.new_context(**context_options_for(settings))
+        page = context.new_page()
+        sign_in_on(page, settings)
+        save_storage_state(context, settings.session_path)
     log.info("session.signed_in", mode="credentials")
     return settings.session_path
 
@@ -157,19 +151,13 @@ def check_session(settings: CollectorSettings, endpoint: str | None = None) -> b
     page objects' transient error instead of answering False (``ensure_session`` retries it). With
     ``endpoint`` (the job's browser server) the check uses that browser instead of launching one
     of its own."""
-    from playwright.sync_api import sync_playwright
-
     from pages.shell import signed_in
 
     if not settings.session_path.is_file():
         return False
-    with sync_playwright() as p:
-        browser = open_browser(p, settings, endpoint)
-        try:
-            context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
-            return signed_in(context.request)
-        finally:
-            browser.close()
+    with connected_browser(settings, endpoint) as browser:
+        context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
+        return signed_in(context.request)
 
 
 def ensure_session(settings: CollectorSettings, endpoint: str | None = None) -> Path:

@@ -16,12 +16,15 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import structlog
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -104,6 +107,11 @@ class CollectorSettings(BaseSettings):
         default=None, description="ws:// endpoint of a Playwright browser server the workers connect to"
     )
     shared_browser: bool = Field(default=True, description="one browser for every worker (off: one each)")
+    browser_client: Literal["thin", "driver"] = Field(
+        default="thin",
+        description="how a worker talks to a browser server: thin = straight over its WebSocket (no driver "
+        "process per worker, collector/thin_client.py); driver = a Playwright driver each (always with traces on)",
+    )
     headless: bool = True
     concurrency: int = Field(default=2, ge=1, le=16)
     layout: LayoutChoice = "auto"
@@ -326,6 +334,38 @@ def launch_options_for(settings: CollectorSettings, chromium: BrowserType | None
     """Keyword arguments for ``BrowserType.launch``."""
     choice = find_browser(chromium, explicit=settings.browser_path)
     return launch_options(choice, headless=settings.headless, home=settings.data_dir / "browser")
+
+
+@contextmanager
+def connected_browser(settings: CollectorSettings, endpoint: str | None = None, *, traces: bool = False) -> Iterator[Browser]:
+    """A browser for this thread, disconnected (or closed) on leaving: on the browser server at
+    ``endpoint`` through a thin client (no driver process of its own) unless the ``browser_client``
+    setting says "driver" or ``traces`` are to be saved (a thin client cannot zip a trace); else
+    through this thread's own ``sync_playwright()`` as ``open_browser``."""
+    if endpoint and settings.browser_client == "thin" and not traces:
+        from collector import thin_client
+
+        if thin_client.AVAILABLE:
+            client = thin_client.ThinConnection(endpoint, settings.navigation_timeout_s)
+            try:
+                browser = client.open()
+            except thin_client.ThinClientUnsupported as exc:
+                structlog.get_logger().warning("browser.thin_client_unsupported", reason=str(exc),
+                                               using="a Playwright driver")
+            else:
+                try:
+                    yield browser
+                finally:
+                    client.close()
+                return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = open_browser(p, settings, endpoint)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def open_browser(p: Playwright, settings: CollectorSettings, endpoint: str | None = None) -> Browser:

@@ -1,8 +1,11 @@
-"""Worker threads: each owns its Playwright, its browser, and a fresh context per order.
+"""Worker threads: each owns its connection to the job's browser and a context kept across orders.
 
-Playwright's sync API objects never cross threads: a worker starts ``sync_playwright()`` in its
-own thread, launches one browser reused for every order it takes, and opens a new context per
-order from the saved session (so no cookie or page state leaks from one order to the next).
+Playwright's sync API objects never cross threads: a worker connects to the job's browser server
+from its own thread, through a thin client (collector/thin_client.py: no Playwright driver
+process per worker) or, with traces on, its own ``sync_playwright()``; without a shared browser it
+launches one of its own. Its browser context lives across orders (``_context_for`` says when it is
+replaced: after an error, a session renewal, every ``CONTEXT_MAX_ORDERS`` orders, every order
+with traces on).
 
 Per order: handler (captures, in memory) -> journal ``captured`` -> pipeline (bundles) ->
 journal refunds ``written``. On ``SessionExpired`` the worker signs in again when credentials are
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,14 +38,14 @@ from collector.session import SessionKeeper
 from collector.traces import bundle_trace, stop_scrubbed
 from collector.settings import (
     CollectorSettings,
+    connected_browser,
     context_options_for,
-    open_browser,
 )
 from collector.walker import OrderResult, Walker
 from pages.errors import PageError, SessionExpired
 
 if TYPE_CHECKING:  # pragma: no cover
-    from playwright.sync_api import Browser, BrowserContext, Playwright, Request
+    from playwright.sync_api import Browser, BrowserContext, Request
 
 log = structlog.get_logger()
 SITE_REQUEST_TYPES = frozenset({"document", "fetch", "xhr"})  # what the rate limit counts
@@ -85,11 +89,10 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         bind_job(self.job.job_id, worker=self.number)
-        from playwright.sync_api import sync_playwright
-
+        connection = ExitStack()
         try:
-            with sync_playwright() as p:
-                browser = self._browser(p)
+            with connection:
+                browser = self._browser(connection)
                 try:
                     while True:
                         po = self.job.walker.claim()
@@ -102,13 +105,13 @@ class Worker(threading.Thread):
                         if not browser.is_connected():  # the browser (or its server) went away
                             log.warning("browser.reconnected", worker=self.number)
                             self._context = None
-                            browser = self._browser(p)
+                            connection.close()
+                            browser = self._browser(connection)
                         before = self.requests_sent
                         self.job.walker.run_order(po, lambda po=po: self._order(browser, po),
                                                   requests=lambda before=before: self.requests_sent - before)
                 finally:
                     self._drop_context()
-                    browser.close()
         except Exception as exc:
             self.error = exc
             log.exception("worker.crashed", worker=self.number)
@@ -116,9 +119,13 @@ class Worker(threading.Thread):
 
     # ------------------------------------------------------------------ one order
 
-    def _browser(self, p: Playwright) -> Browser:
-        """The job's shared browser (its server's endpoint), or a browser of this worker's own."""
-        return open_browser(p, self.job.settings, self.job.browser_endpoint)
+    def _browser(self, connection: ExitStack) -> Browser:
+        """The job's shared browser (its server's endpoint: a thin client, no driver process of this
+        worker's own unless traces are on), or a browser of this worker's own; ``connection``
+        disconnects it."""
+        settings = self.job.settings
+        return connection.enter_context(
+            connected_browser(settings, self.job.browser_endpoint, traces=settings.trace != "off"))
 
     def _context_for(self, browser: Browser) -> tuple[BrowserContext, int]:
         """The worker's browser context, kept across orders (signed-in state, static files in its

@@ -42,7 +42,7 @@ from evidence.models import (
     Transaction,
     TransactionType,
 )
-from pages.base import full_screenshot
+from pages.base import CONTENT_HEIGHT_JS, full_screenshot
 from pages.errors import OrderNotFound, PageError, RateLimited
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,7 +90,8 @@ class StagedFile:
     media_type: str
 
 
-_TEXT_AND_TITLE = "() => [document.body ? document.body.innerText : '', document.title]"
+# The screen's text (to tell a revisit), its title and the height a full screenshot needs: one round trip.
+_TEXT_TITLE_HEIGHT = "() => [document.body ? document.body.innerText : '', document.title, (%s)()]" % CONTENT_HEIGHT_JS
 
 
 class ScreenRecorder:
@@ -120,7 +121,7 @@ class ScreenRecorder:
         # Readers revisit screens (the search results before each drawer, the same drawer for the
         # order facts and the refund): the same screen showing the same text is kept once. The
         # visible text, not the HTML: pages carry generated ids that differ on every load.
-        shown, title = page.evaluate(_TEXT_AND_TITLE)  # one round trip for both
+        shown, title, height = page.evaluate(_TEXT_TITLE_HEIGHT)
         seen = (screen, url, hashlib.sha256(shown.encode("utf-8")).hexdigest())
         if seen in self._seen:
             log.info("screen.reached", screen=screen, url=url, unchanged=True)
@@ -129,7 +130,7 @@ class ScreenRecorder:
         log.info("screen.reached", screen=screen, url=url)
         n = len(self.captures) + 1
         stem = f"captures/{n:02d}-{screen}"
-        png = full_screenshot(page)
+        png = full_screenshot(page, int(height))
         html = html_snapshot(page)  # inert: no scripts, no links out, styles inlined
         capture = Capture(
             screen=screen,

@@ -1,10 +1,10 @@
 """Evidence HTML snapshots: the page's markup and its style sheets, made inert by ``evidence.snapshot``.
 
-``ScreenRecorder`` (handlers.py) calls ``html_snapshot(page)``: one ``page.content()`` and one
-``page.evaluate`` that reads the text of every style sheet the page applies (linked, inline,
-``@import``-ed and constructed sheets, each under its media condition), so the snapshot shows the
-same styles without loading ``/static/...`` from a bundle folder. A sheet the browser does not
-let the page read (another origin) is left out.
+``ScreenRecorder`` (handlers.py) calls ``html_snapshot(page)``: one ``page.evaluate`` that reads
+the markup as ``page.content()`` does (the doctype and the root element's HTML) and the text of
+every style sheet the page applies (linked, inline, ``@import``-ed and constructed sheets, each
+under its media condition), so the snapshot shows the same styles without loading ``/static/...``
+from a bundle folder. A sheet the browser does not let the page read (another origin) is left out.
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ PAGE_CSS_JS = """() => {
 }"""
 
 
+# The markup exactly as Playwright's page.content() reads it, and the styles: one round trip.
+SNAPSHOT_JS = """() => {
+  let html = document.doctype ? new XMLSerializer().serializeToString(document.doctype) : "";
+  if (document.documentElement) html += document.documentElement.outerHTML;
+  return [html, (%s)()];
+}""" % PAGE_CSS_JS
+
+
 def page_css(page: Page) -> str:
     """The text of every style sheet ``page`` applies, in document order."""
     css = page.evaluate(PAGE_CSS_JS)
@@ -46,4 +54,5 @@ def page_css(page: Page) -> str:
 
 def html_snapshot(page: Page) -> bytes:
     """The inert snapshot of what ``page`` shows now (UTF-8 bytes)."""
-    return inert_snapshot(page.content(), page_css(page))
+    html, css = page.evaluate(SNAPSHOT_JS)
+    return inert_snapshot(html, css if isinstance(css, str) else "")

@@ -170,6 +170,18 @@ class _Base:
             raise self._missing(looked_for, role=role, scope=scope) from None
         return locator
 
+    def _click(self, locator: Locator, looked_for: str, *, role: str = "button", scope: Locator | None = None) -> None:
+        """Click ``locator`` (Playwright waits until it is visible, stable and enabled), or
+        ElementMissing listing the ``role`` elements there are when it does not show up within the
+        element timeout: ``_require`` and the click in one round trip."""
+        try:
+            locator.click(timeout=min(ELEMENT_TIMEOUT_MS, self.timeout))
+            return
+        except PlaywrightTimeoutError:
+            if not locator.count():
+                raise self._missing(looked_for, role=role, scope=scope) from None
+        locator.click(timeout=self.timeout)  # there but not clickable yet (covered, moving): the action's own wait
+
     @contextmanager
     def _translated(self, doing: str) -> Iterator[None]:
         """Turn Playwright failures inside the block into page errors."""
@@ -260,9 +272,9 @@ class Screen(_Base):
                 raise ScreenNotReached(self.name, looked_for, self.page.url, seen="heading 'Page not found'")
         elif self._at_login():
             self._raise_if_interrupted()  # as the screen says it (the sign-in screen itself overrides it)
-        try:
-            expect(self.loading).to_have_count(0, timeout=self.timeout)
-            expect(self.main).not_to_have_attribute("aria-busy", "true", timeout=self.timeout)
+        try:  # "Loading…" gone and main no longer busy, in one wait
+            busy = self.loading.or_(self.main.and_(self.page.locator('[aria-busy="true"]')))
+            expect(busy).to_have_count(0, timeout=self.timeout)
         except AssertionError:
             self._raise_if_interrupted()
             raise ScreenNotReached(self.name, "the end of loading ('Loading…' still shown)", self.page.url) from None
@@ -357,7 +369,7 @@ class DialogPanel(Panel):
 
     @verb
     def close(self) -> None:
-        self._require(self.close_button, "button 'Close'", scope=self.root).click(timeout=self.timeout)
+        self._click(self.close_button, "button 'Close'", scope=self.root)
         try:
             expect(self.root).to_be_hidden(timeout=self.timeout)
         except AssertionError:
@@ -388,13 +400,19 @@ _CONTENT_HEIGHT = """() => {
 _MAX_SHOT_HEIGHT = 16000  # Chromium's texture limit is ~16k px
 
 
-def full_screenshot(page: Page) -> bytes:
+CONTENT_HEIGHT_JS = _CONTENT_HEIGHT  # for a caller that reads the height with other things at once
+
+
+def full_screenshot(page: Page, content_height: int | None = None) -> bytes:
     """A PNG of everything the screen shows, open dialogs and drawers included in full.
 
     The viewport is stretched to the content's height for the shot and then put back.
+    ``content_height``: what ``CONTENT_HEIGHT_JS`` answered just before, when the caller read it.
     """
     viewport = page.viewport_size
-    needed = min(int(page.evaluate(_CONTENT_HEIGHT)), _MAX_SHOT_HEIGHT)
+    if content_height is None:
+        content_height = int(page.evaluate(_CONTENT_HEIGHT))
+    needed = min(content_height, _MAX_SHOT_HEIGHT)
     if viewport is None or needed <= viewport["height"]:
         return page.screenshot(full_page=True, animations="disabled")
     page.set_viewport_size({"width": viewport["width"], "height": needed})

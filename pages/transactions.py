@@ -175,11 +175,9 @@ class TransactionsDashboard(SearchScreen):
     def open_details(self, transaction_id: str) -> TransactionDrawer:
         """Row "..." menu > "View details": the drawer "Transaction details"."""
         more = self.table.get_by_role("button", name=f"More actions for {transaction_id}", exact=True)
-        self._require(more, f"button 'More actions for {transaction_id}'", scope=self.table).click(timeout=self.timeout)
+        self._click(more, f"button 'More actions for {transaction_id}'", scope=self.table)
         item = self.page.get_by_role("menu").get_by_role("menuitem", name="View details")
-        self._require(item, "menuitem 'View details'", role="menuitem", scope=self.page.locator("body")).click(
-            timeout=self.timeout
-        )
+        self._click(item, "menuitem 'View details'", role="menuitem", scope=self.page.locator("body"))
         return TransactionDrawer(self.page, tz=self.tz, timeout=self.timeout).wait_until_ready()
 
 

@@ -18,8 +18,10 @@ class FakePage:
     viewport_size: dict[str, int] | None = None
 
     def evaluate(self, script: str) -> object:
-        if "document.title" in script:  # the recorder's text and title, in one call
-            return [self.text, self.title()]
+        if "document.title" in script:  # the recorder's text, title and content height, in one call
+            return [self.text, self.title(), 0]  # nothing taller than the window
+        if "outerHTML" in script:  # the snapshot's markup and styles
+            return [self.content(), ""]
         return 0  # the content's height: nothing taller than the window
 
     def locator(self, selector: str) -> FakePage:

@@ -328,6 +328,8 @@ class SearchScreen(Screen):
 
     def _raise_if_no_result(self, number: str) -> None:
         """``OrderTooOld`` / ``OrderNotFound`` when the screen says so."""
+        if not self.too_old.or_(self.not_found).count():  # one round trip for a screen with results
+            return
         if self.too_old.count():
             raise OrderTooOld(number, screen=self.name, url=self.page.url)
         if self.not_found.count():

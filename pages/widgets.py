@@ -200,7 +200,8 @@ class Pagination:
         return (int(match[1]), int(match[2])) if match else (1, 1)
 
     def has_next(self) -> bool:
-        return bool(self.nav.count()) and self.next_button.is_enabled()
+        """An enabled "Next page" (none when the list has no pagination): one round trip."""
+        return bool(self.next_button.and_(self.nav.locator("button:enabled")).count())
 
     def go_next(self) -> int:
         """Click "Next page" and wait for the page number to advance; returns the new page."""

@@ -1,6 +1,7 @@
 """collector/thin_client.py against a real browser server: workers reach the job's browser
 without a Playwright driver process each (the memory issue 10 measures), and a lost server is an
-error, never a hang."""
+error, never a hang. Each client runs on a thread of its own, as in the collector (pytest-playwright's
+session keeps an event loop on the main thread, where no sync Playwright may start)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from collector.browser import in_own_thread
 from collector.browser_server import BrowserServer
 from collector.settings import connected_browser, launch_options_for, load_settings
 from collector.thin_client import ThinClientError, thin_browser
@@ -76,11 +78,16 @@ def test_workers_on_a_browser_server_start_no_driver_process_of_their_own(
     assert titles == ["Sign in · Seller Center"] * 3
     assert during == [len(drivers_before)] * 3  # the server's node only: no driver per worker
 
-    with connected_browser(settings, server.endpoint, traces=True) as browser:  # traces need a driver
-        assert browser.is_connected()
-        assert len(_children_named("node")) == len(drivers_before) + 1
+    @in_own_thread
+    def with_traces() -> int:
+        with connected_browser(settings, server.endpoint, traces=True) as browser:  # traces need a driver
+            assert browser.is_connected()
+            return len(_children_named("node"))
+
+    assert with_traces() == len(drivers_before) + 1
 
 
+@in_own_thread
 def test_a_server_that_goes_away_disconnects_the_browser_and_fails_the_call(server: BrowserServer, site: MockSite) -> None:
     assert server.endpoint is not None
     with thin_browser(server.endpoint) as browser:
@@ -94,6 +101,7 @@ def test_a_server_that_goes_away_disconnects_the_browser_and_fails_the_call(serv
         assert not browser.is_connected()  # what a worker checks before its next order
 
 
+@in_own_thread
 def test_nothing_listening_is_one_clear_error() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -114,8 +122,13 @@ def test_a_playwright_whose_internals_moved_falls_back_to_a_driver(
     monkeypatch.setattr(thin_client.ThinConnection, "open", moved)
     settings = load_settings(data_dir=tmp_path, base_url=site.url)
     before = len(_children_named("node"))
-    with connected_browser(settings, server.endpoint) as browser:
-        page = browser.new_context(base_url=site.url).new_page()
-        page.goto("/login")
-        assert page.title() == "Sign in · Seller Center"
-        assert len(_children_named("node")) == before + 1  # a driver of its own, as before the thin client
+
+    @in_own_thread
+    def fall_back() -> None:
+        with connected_browser(settings, server.endpoint) as browser:
+            page = browser.new_context(base_url=site.url).new_page()
+            page.goto("/login")
+            assert page.title() == "Sign in · Seller Center"
+            assert len(_children_named("node")) == before + 1  # a driver of its own, as before the thin client
+
+    fall_back()

@@ -132,27 +132,21 @@ def _scan(settings: CollectorSettings, since_text: str, limiter: RateLimiter, re
           endpoint: str | None = None) -> list[tuple[str, str]]:
     """(PO, transaction id) of every Customer Care refund on the Transactions dashboard since then
     (on the job's browser at ``endpoint`` when given)."""
-    from playwright.sync_api import sync_playwright
-
     from collector.inputs import parse_since
-    from collector.settings import context_options_for, open_browser
+    from collector.settings import connected_browser, context_options_for
     from pages import TransactionsDashboard
 
     since = parse_since(since_text, datetime.now(UTC))
-    with sync_playwright() as p:
-        browser = open_browser(p, settings, endpoint)
-        try:
-            context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
-            page = context.new_page()
+    with connected_browser(settings, endpoint) as browser:
+        context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
+        page = context.new_page()
 
-            def scan() -> list[tuple[str, str]]:
-                limiter.acquire()
-                dashboard = TransactionsDashboard.open(page, tz=settings.seller_timezone, timeout=settings.action_timeout_s * 1000)
-                return list(dict.fromkeys((t.po, t.transaction_id) for t in dashboard.scan_refunds(since)))
+        def scan() -> list[tuple[str, str]]:
+            limiter.acquire()
+            dashboard = TransactionsDashboard.open(page, tz=settings.seller_timezone, timeout=settings.action_timeout_s * 1000)
+            return list(dict.fromkeys((t.po, t.transaction_id) for t in dashboard.scan_refunds(since)))
 
-            found = retry.call(scan, step="scan", on_retry=stats.retry)
-        finally:
-            browser.close()
+        found = retry.call(scan, step="scan", on_retry=stats.retry)
     log.info("scan.finished", since=since.isoformat(), found=len(found))
     return found
 

@@ -160,36 +160,30 @@ def record_cases(
 def read_cases(settings: CollectorSettings, skip_page: Callable[[DisputeCase], bool]) -> list[ObservedCase]:
     """Every case on the Disputes dashboard (all pages); the case page of each one ``skip_page``
     does not exclude (its facts, messages and History)."""
-    from playwright.sync_api import sync_playwright
-
     from collector.retry import RetryPolicy
-    from collector.settings import context_options_for, open_browser
+    from collector.settings import connected_browser, context_options_for
     from pages import CasePage, DisputesDashboard
 
     retry = RetryPolicy(settings.retry_attempts, settings.retry_initial_wait_s, settings.retry_max_wait_s)
     timeout = settings.action_timeout_s * 1000
-    with sync_playwright() as p:
-        browser = open_browser(p, settings, settings.browser_endpoint)  # a remote browser server when set
-        try:
-            context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
-            page = context.new_page()
-            rows = retry.call(lambda: DisputesDashboard.open(page, tz=settings.seller_timezone, timeout=timeout)
-                              .read_all(), step="track.dashboard")
-            observed = []
-            for row in rows:
-                if skip_page(row):
-                    observed.append(ObservedCase(row))
-                    continue
+    with connected_browser(settings, settings.browser_endpoint) as browser:  # a remote browser server when set
+        context = browser.new_context(**context_options_for(settings, storage_state=settings.session_path))
+        page = context.new_page()
+        rows = retry.call(lambda: DisputesDashboard.open(page, tz=settings.seller_timezone, timeout=timeout)
+                          .read_all(), step="track.dashboard")
+        observed = []
+        for row in rows:
+            if skip_page(row):
+                observed.append(ObservedCase(row))
+                continue
 
-                def read(case_id: str = row.case_id) -> ObservedCase:
-                    screen = CasePage.open_case(page, case_id, tz=settings.seller_timezone, timeout=timeout)
-                    full = screen.read()
-                    events = [ObservedEvent(e.status, e.at, e.amount_reimbursed) for e in screen.read_history()]
-                    return ObservedCase(full, events)
+            def read(case_id: str = row.case_id) -> ObservedCase:
+                screen = CasePage.open_case(page, case_id, tz=settings.seller_timezone, timeout=timeout)
+                full = screen.read()
+                events = [ObservedEvent(e.status, e.at, e.amount_reimbursed) for e in screen.read_history()]
+                return ObservedCase(full, events)
 
-                observed.append(retry.call(read, step="track.case"))
-        finally:
-            browser.close()
+            observed.append(retry.call(read, step="track.case"))
     log.info("track.read", cases=len(observed), at=datetime.now(UTC).isoformat())
     return observed
 

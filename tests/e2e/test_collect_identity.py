@@ -123,7 +123,10 @@ def test_a_run_writes_nothing_into_the_users_home(site: MockSite, tmp_path: Path
 
 
 def _drivers() -> set[int]:
-    found = subprocess.run(["pgrep", "-f", "playwright/driver/package/cli.js run-driver"], capture_output=True, text=True)
+    """Playwright's Node.js processes: drivers, and the job's browser server (the workers' thin
+    clients have none of their own)."""
+    found = subprocess.run(["pgrep", "-f", "playwright/driver/package/cli.js (run-driver|launch-server)"],
+                           capture_output=True, text=True)
     return {int(p) for p in found.stdout.split()}
 
 
@@ -147,7 +150,7 @@ def test_killing_the_collector_leaves_no_browser_driver_behind(site: MockSite, t
             pass
     assert proc.poll() is None, "the job finished before it could be killed"
     ours = _drivers() - before
-    assert ours, "the collector's workers run browser drivers"
+    assert ours, "the collector runs a browser server"
     os.kill(proc.pid, signal.SIGKILL)  # the collector alone, not its process group
     proc.wait()
     deadline = time.monotonic() + 20

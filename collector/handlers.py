@@ -76,7 +76,7 @@ class SharedCache:
 
     def __init__(self, ttl_s: float = INBOX_INDEX_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.layout: str | None = None
-        self.lock = threading.Lock()  # held while the first order tells the layout
+        self.lock = threading.Lock()  # guards the layout the first answered order tells
         self.seller_name: str | None = None  # the header's seller name: one account per job
         self.inbox: InboxIndex[Any] = InboxIndex(list(InboxTab), po_of=lambda summary: summary.po, ttl_s=ttl_s, clock=clock)
 
@@ -304,18 +304,18 @@ class Handler:
         return outcome
 
     def _visit(self, po: str, recorder: ScreenRecorder) -> Any:
-        """The order's visit on the job's layout. With "auto", the first order's own search answer
-        tells the layout (no navigation of its own); the other workers wait for it and reuse it."""
+        """The order's visit on the job's layout. With "auto", an order's own search answer tells
+        the layout (no navigation of its own): the workers' first orders, started together, each
+        read theirs instead of waiting for the first (on a 2022 site each of them pays one 404,
+        at most a request per worker a job); later orders use the layout recorded."""
         from pages.visit import detect_visit, visit_for
 
         layout = self.shared.layout or self.layout
         if layout == "auto":
+            visit = self._step("open", lambda: detect_visit(self.page, po, on_screen=recorder, **self._kw()))
             with self.shared.lock:
-                if self.shared.layout is None:
-                    visit = self._step("open", lambda: detect_visit(self.page, po, on_screen=recorder, **self._kw()))
-                    self.shared.layout = visit.layout.value
-                    return visit
-            layout = self.shared.layout
+                self.shared.layout = self.shared.layout or visit.layout.value
+            return visit
         return visit_for(self.page, layout, po, on_screen=recorder, **self._kw())  # type: ignore[arg-type]
 
     def _read_inbox(self, po: str, recorder: ScreenRecorder) -> list[Message]:

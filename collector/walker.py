@@ -76,6 +76,9 @@ class Walker:
         self.stop_reason: str | None = None
         self.on_stop: list[Callable[[], None]] = []  # e.g. the rate limiter's stop: wake waiting workers
         self._lock = threading.Lock()
+        # Notified when an order's attempt ends (done, failed or requeued) and on stop: an idle
+        # worker wakes then, not at its next poll (the last order's end is the job's end).
+        self._order_ended = threading.Condition()
 
     def stop(self, reason: str) -> None:
         with self._lock:
@@ -84,6 +87,8 @@ class Walker:
         self.stop_event.set()
         for callback in self.on_stop:
             callback()
+        with self._order_ended:
+            self._order_ended.notify_all()
 
     def claim(self) -> str | None:
         if self.stop_event.is_set():
@@ -92,13 +97,15 @@ class Walker:
 
     def wait_for_work(self, poll_s: float = 1.0) -> bool:
         """Nothing is due now: wait a little when orders are running or held back (True), or say
-        that the queue is done (False). The wait is the stop event's, so a stop ends it at once."""
-        if self.stop_event.is_set():
-            return False
-        running, due_in = self.journal.outlook()
-        if due_in is None and running == 0:
-            return False
-        self.stop_event.wait(min(poll_s, due_in if due_in is not None else poll_s))
+        that the queue is done (False). The wait ends at once when an order's attempt ends (it
+        may have been requeued, or was the last one) or the job stops."""
+        with self._order_ended:  # a wait on the walker's own events, not a sleep
+            if self.stop_event.is_set():
+                return False
+            running, due_in = self.journal.outlook()  # under the lock: an order ending now wakes this wait
+            if due_in is None and running == 0:
+                return False
+            self._order_ended.wait(min(poll_s, due_in if due_in is not None else poll_s))
         return not self.stop_event.is_set()
 
     def captured(self, po: str) -> None:
@@ -169,6 +176,8 @@ class Walker:
             self.progress.order_finished(po, state.value, detail)
         finally:
             unbind_order()
+            with self._order_ended:
+                self._order_ended.notify_all()
 
     def _fail_or_requeue(self, po: str, started: float, reason: str, *, transient: bool) -> None:
         one_line = " ".join(reason.split())

@@ -152,3 +152,31 @@ def test_each_finished_order_reports_the_requests_it_cost(tmp_path: Path) -> Non
     assert "; 9 requests" in stream.getvalue() and "; 7 requests" in stream.getvalue()
     report = build_report(job_id="j", journal=journal, stats=walker.stats, concurrency=1)
     assert report.requests_per_order == {"orders": 2, "median": 8.0, "max": 9.0, "total": 16.0}
+
+
+def test_an_idle_worker_wakes_when_the_last_running_order_ends_not_at_its_next_poll(tmp_path: Path) -> None:
+    """The job ends when its last order does: the other workers, idle, do not sleep on."""
+    walker = _walker(tmp_path)
+    assert walker.claim() == PO and walker.claim() == OTHER
+    walker.run_order(OTHER, lambda: OrderResult(written=1, already=0, cc_refunds=1))
+    answers: list[tuple[bool, float]] = []
+
+    def idle_worker() -> None:
+        started = time.monotonic()
+        answers.append((walker.wait_for_work(poll_s=30), time.monotonic() - started))
+
+    idle = threading.Thread(target=idle_worker)
+    idle.start()
+    finish = threading.Event()
+    running = threading.Thread(target=walker.run_order, args=(PO, lambda: (finish.wait(10),
+                                                                           OrderResult(written=1, already=0, cc_refunds=1))[1]))
+    running.start()
+    deadline = time.monotonic() + 10
+    while not walker._order_ended._waiters and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)  # the test waits for the idle worker to be waiting; the product never polls like this
+    assert walker._order_ended._waiters, "the idle worker waits on the walker"  # type: ignore[attr-defined]
+    finish.set()
+    running.join(10)
+    idle.join(10)
+    assert answers == [(True, answers[0][1])] and answers[0][1] < 5  # woken by the order's end, not the 30 s poll
+    assert walker.wait_for_work(poll_s=30) is False  # and then the queue is done

@@ -44,6 +44,7 @@ log = structlog.get_logger()
 BUNDLE_ARCHIVE = "captures/archive.wacz"
 ARCHIVED_TYPES = frozenset({"document", "stylesheet", "script", "font", "image", "fetch", "xhr"})
 STATIC_TYPES = frozenset({"stylesheet", "script", "font", "image"})
+STATIC_KEPT = 256  # static answers' bytes kept per browser context (a handful on Seller Center)
 
 
 @dataclass
@@ -54,10 +55,11 @@ class TrafficRecorder:
     batches: dict[int, list[ArchivedExchange]] = field(default_factory=dict)
     _pending: list[tuple[Response, str, datetime]] = field(default_factory=list)
     _kept: int = 0
-    # Static files come again with every screen the order loads (from the browser's cache): their
-    # bytes are read from the browser once per order, each time the same URL answers the same
-    # length and validators. A round trip saved per file and screen.
-    _static: dict[tuple[str, ...], bytes] = field(default_factory=dict)
+    # Static files come again with every screen (from the browser's cache): their bytes are read
+    # from the browser once for as long as the cache holds the same stored answer (same URL,
+    # status and headers, the Date header included: a file fetched again is read again). The
+    # worker passes one dict for its browser context's life; a round trip saved per file and screen.
+    static: dict[tuple[object, ...], bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.page.on("response", self._on_response)
@@ -118,18 +120,19 @@ class TrafficRecorder:
             )
 
     def _body(self, response: Response) -> bytes:
-        key: tuple[str, ...] | None = None
+        key: tuple[object, ...] | None = None
         if response.request.resource_type in STATIC_TYPES and response.status == 200:
-            headers = response.headers
-            key = (response.url, *(headers.get(h, "") for h in ("content-length", "etag", "last-modified", "content-type")))
-            if key in self._static:
-                return self._static[key]
+            key = (response.url, tuple(sorted(response.headers.items())))
+            if key in self.static:
+                return self.static[key]
         try:
             body = response.body()
         except Exception:  # noqa: BLE001 - a redirect or an aborted answer has no body
             return b""
         if key is not None:
-            self._static[key] = body
+            if len(self.static) >= STATIC_KEPT:
+                self.static.clear()
+            self.static[key] = body
         return body
 
     def for_captures(self, indices: Iterable[int]) -> list[ArchivedExchange]:

@@ -86,6 +86,7 @@ class Worker(threading.Thread):
         self._context: BrowserContext | None = None  # kept across orders (see _context_for)
         self._generation = -1  # the session generation the kept context was opened with
         self._context_orders = 0  # orders begun in the kept context
+        self._static_bodies: dict[tuple[object, ...], bytes] = {}  # the web archive's, for the kept context
 
     def run(self) -> None:
         bind_job(self.job.job_id, worker=self.number)
@@ -145,6 +146,7 @@ class Worker(threading.Thread):
         return self._context, generation
 
     def _drop_context(self) -> None:
+        self._static_bodies.clear()  # the browser cache they came from goes with the context
         if self._context is not None:
             try:
                 self._context.close()
@@ -198,7 +200,7 @@ class Worker(threading.Thread):
             page = context.pages[0] if context.pages else context.new_page()
             # Web archive: the answers behind each kept screen, read when the screen is kept
             # (``on_bytes`` is the recorder's per-screen hook; collector/archive.py).
-            traffic = TrafficRecorder(page) if job.settings.archive else None
+            traffic = TrafficRecorder(page, static=self._static_bodies) if job.settings.archive else None
             handler = Handler(
                 page,
                 layout=job.settings.layout,

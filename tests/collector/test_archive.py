@@ -130,9 +130,10 @@ class CountingResponse(FakeResponse):
         return self._body
 
 
-def test_a_static_file_loaded_again_by_each_screen_is_read_from_the_browser_once() -> None:
-    """Every screen of the order keeps its own copy of app.js, but its bytes cross from the browser
-    once; a file answering another length (a new deploy) is read again."""
+def test_a_static_file_served_again_from_the_cache_is_read_from_the_browser_once() -> None:
+    """Every screen keeps its own copy of app.js, but while the browser serves the same stored
+    answer (same headers) its bytes cross from the browser once; a new answer (a new deploy, or
+    the file fetched again: other headers) is read again."""
     page = FakePage()
     traffic = TrafficRecorder(page)  # type: ignore[arg-type]
     CountingResponse.reads = 0
@@ -154,3 +155,21 @@ def test_a_static_file_loaded_again_by_each_screen_is_read_from_the_browser_once
     screen(f"{SITE}/inbox/threads/T-3", b"v2(); // new")
     assert CountingResponse.reads == 4 + 2
     assert traffic.batches[3][1].exchange.response_body == b"v2(); // new"
+
+
+def test_the_next_order_in_the_same_browser_context_reuses_the_static_bytes_read() -> None:
+    kept: dict[tuple[object, ...], bytes] = {}
+    CountingResponse.reads = 0
+    for order in ("1", "2"):
+        page = FakePage()
+        traffic = TrafficRecorder(page, static=kept)  # type: ignore[arg-type]
+        url = f"{SITE}/transactions?q={order}"
+        for answer in (CountingResponse(url, "document", url, b"<html>"),
+                       CountingResponse(f"{SITE}/static/app.js", "script", url, b"v1();")):
+            answer.headers = {"content-type": "text/javascript", "date": "Mon, 30 Nov 2026 10:00:00 GMT"}
+            page.listeners["response"](answer)
+        page.url = url
+        traffic.screen_kept()
+        assert traffic.batches[0][1].exchange.response_body == b"v1();"
+        traffic.close()
+    assert CountingResponse.reads == 2 + 1  # two documents, app.js once for both orders

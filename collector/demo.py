@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from collector.inputs import InputBatch
 from collector.jobs import JobRequest, JobResult, run_job
@@ -24,8 +25,9 @@ from collector.progress import ProgressView
 from collector.report import RefundRow, refund_rows
 from collector.settings import CollectorSettings, load_settings
 from evidence.models import TransactionType
-from fixtures.scenario import Scenario
 
+if TYPE_CHECKING:  # pragma: no cover - the mock's scenario model, loaded when the demo runs
+    from fixtures.scenario import Scenario
 
 DemoRow = RefundRow  # the demo's table is the collector's verdict table (collector.report)
 

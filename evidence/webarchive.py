@@ -33,7 +33,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from cdxj_indexer.main import CDXJIndexer
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
@@ -191,6 +190,8 @@ INDEXED_RECORDS = "response,revisit,resource,metadata"  # cdxj-indexer's own def
 
 def _cdxj(warc: bytes) -> bytes:
     """The CDXJ index of the WARC, sorted (cdxj-indexer; request bodies appended for POSTs)."""
+    from cdxj_indexer.main import CDXJIndexer  # here: it loads pyamf and pkg_resources (~0.2 s a start)
+
     text = io.StringIO()
     # The record types named here, not the class default: importing the ``wacz`` package appends
     # "warcinfo" to ``CDXJIndexer.DEFAULT_RECORDS`` for the whole process.

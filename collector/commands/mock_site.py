@@ -13,13 +13,14 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pyotp
 import typer
 from pydantic import ValidationError
 
-from fixtures.scenario import Scenario, ScenarioError, load_scenario
+if TYPE_CHECKING:  # pragma: no cover - the mock is loaded when the command runs, not with every command
+    from fixtures.scenario import Scenario
 
 __all__ = ["mock_site", "register"]
 
@@ -31,6 +32,7 @@ def _fail(lines: list[str]) -> typer.Exit:
 
 
 def _load(scenario: Path | None, generate: int | None = None, seed: int | None = None) -> Scenario:
+    from fixtures.scenario import ScenarioError, load_scenario
     from fixtures.site import default_scenario
 
     if generate is not None:

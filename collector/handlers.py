@@ -43,7 +43,7 @@ from evidence.models import (
     TransactionType,
 )
 from pages.base import CONTENT_HEIGHT_JS, full_screenshot
-from pages.errors import OrderNotFound, PageError, RateLimited
+from pages.errors import PageError, RateLimited
 
 if TYPE_CHECKING:  # pragma: no cover
     from playwright.sync_api import Page
@@ -197,8 +197,10 @@ class Handler:
         shared: SharedCache | None = None,
         observed_requests: Callable[[], int] = lambda: 0,
         on_downloads: Callable[[int], None] | None = None,
+        walk_inbox_first: bool = False,
     ) -> None:
         self.page = page
+        self.walk_inbox_first = walk_inbox_first  # read the job's Inbox index before the order
         self.layout = layout
         self.tz = tz
         self.timeout_ms = timeout_ms
@@ -249,6 +251,10 @@ class Handler:
         folder) or ``"busy"`` (another collector is capturing it now: the order comes back later).
         """
         recorder = ScreenRecorder(self.on_bytes)
+        if self.walk_inbox_first:
+            # This worker walks the Inbox before its first order while the others start theirs:
+            # they would otherwise all reach their first thread together and wait for the walk.
+            self._thread_index()
         visit = self._visit(po, recorder)
         transactions = self._step("transactions", visit.transactions)
         cc_ids = [t.transaction_id for t in transactions if t.type == TransactionType.CUSTOMER_CARE_REFUND]
@@ -348,7 +354,9 @@ class Handler:
                 threads, _, total = inbox.listing(tab)
                 return threads, total
 
-            return self._step("inbox", read)
+            threads, total = self._step("inbox", read)
+            log.info("inbox.page_read", tab=tab.value, page=number, pages=total, threads=len(threads))
+            return threads, total
 
         return self.shared.inbox.get(read_page)
 

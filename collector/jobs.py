@@ -302,6 +302,7 @@ def _run(
     view.start(sum(counts.values()), sum(counts.values()) - pending)
     workers = [Worker(n + 1, runtime) for n in range(max(1, min(settings.concurrency, pending)))] if pending else []
     runtime.browser_endpoint = endpoint  # one browser for every worker (_job_browser)
+    runtime.workers = len(workers)
     try:
         for w in workers:
             w.start()

@@ -42,6 +42,7 @@ from collector.settings import (
     context_options_for,
 )
 from collector.walker import OrderResult, Walker
+from evidence.models import InboxTab
 from pages.errors import PageError, SessionExpired
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,6 +71,7 @@ class JobRuntime:
     registry: RefundRegistry
     shared: SharedCache = field(default_factory=SharedCache)  # layout + Inbox index, for every worker
     browser_endpoint: str | None = None  # a browser server to connect to (None: each worker launches one)
+    workers: int = 1  # how many workers the job runs
 
     @property
     def failures_dir(self) -> Path:
@@ -87,6 +89,7 @@ class Worker(threading.Thread):
         self._generation = -1  # the session generation the kept context was opened with
         self._context_orders = 0  # orders begun in the kept context
         self._static_bodies: dict[tuple[object, ...], bytes] = {}  # the web archive's, for the kept context
+        self._first_order = True
 
     def run(self) -> None:
         bind_job(self.job.job_id, worker=self.number)
@@ -144,6 +147,15 @@ class Worker(threading.Thread):
         self._context, self._generation = self._new_context(browser)
         self._context_orders = 1
         return self._context, generation
+
+    def _walks_inbox_first(self) -> bool:
+        """Whether this worker's first order starts with the job's Inbox walk. With more workers
+        than Inbox tabs, the first ones (one a tab: each walks a tab's pages in a chain) walk it
+        while the others start their orders; else every worker would reach its first thread at
+        about the same time and most would wait for the walk. Once: after that the index is read
+        (again after its time to live) by whoever needs it."""
+        first, self._first_order = self._first_order, False
+        return first and self.number <= len(InboxTab) < self.job.workers
 
     def _drop_context(self) -> None:
         self._static_bodies.clear()  # the browser cache they came from goes with the context
@@ -215,6 +227,7 @@ class Worker(threading.Thread):
                 observed_requests=lambda: self.requests_sent,
                 on_downloads=self._downloaded,
                 on_bytes=traffic.screen_kept if traffic is not None else None,
+                walk_inbox_first=self._walks_inbox_first(),
             )
             try:
                 outcome = handler.capture_order(po, claim=claim)

@@ -34,7 +34,7 @@ from typing import Literal, Self
 import structlog
 from filelock import FileLock, Timeout
 
-from evidence.bundle.layout import MANIFEST, bundle_key, parse_version
+from evidence.bundle.layout import MANIFEST, bundle_key, parse_version, safe_component
 
 log = structlog.get_logger()
 STATE_DIR = ".collector"  # inside the output folder, beside bundles/ and jobs/
@@ -118,6 +118,18 @@ class RefundRegistry:
                 raise
         log.info("refund.claim", transaction_id=transaction_id, answer=answer)
         return answer
+
+    def bundled(self, po: str) -> bool:
+        """Has a refund of ``po`` been bundled in this output folder (and is not to be captured
+        again under ``--recapture``)? A hint before the order is read, not a claim."""
+        prefix = f"{safe_component(po)}_"  # bundles found on disk (imported) have a key, not a po
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM refunds WHERE (po = ? OR substr(key, 1, length(?)) = ?) AND state = 'written' "
+                "AND (? IS NULL OR updated_at >= ?) LIMIT 1",
+                (po, prefix, prefix, self.recapture_before, self.recapture_before),
+            ).fetchone()
+        return row is not None
 
     def _claim(self, key: str, po: str, transaction_id: str) -> Answer:
         row = self._db.execute("SELECT state, owner, job_id, updated_at FROM refunds WHERE key = ?", (key,)).fetchone()

@@ -148,14 +148,16 @@ class Worker(threading.Thread):
         self._context_orders = 1
         return self._context, generation
 
-    def _walks_inbox_first(self) -> bool:
+    def _walks_inbox_first(self, po: str) -> bool:
         """Whether this worker's first order starts with the job's Inbox walk. With more workers
         than Inbox tabs, the first ones (one a tab: each walks a tab's pages in a chain) walk it
         while the others start their orders; else every worker would reach its first thread at
-        about the same time and most would wait for the walk. Once: after that the index is read
-        (again after its time to live) by whoever needs it."""
+        about the same time and most would wait for the walk. Not when the order is already
+        bundled here (it will not need the Inbox: a job run again over the same orders walks
+        nothing). Once: after that the index is read (again after its time to live) by whoever
+        needs it."""
         first, self._first_order = self._first_order, False
-        return first and self.number <= len(InboxTab) < self.job.workers
+        return first and self.number <= len(InboxTab) < self.job.workers and not self.job.registry.bundled(po)
 
     def _drop_context(self) -> None:
         self._static_bodies.clear()  # the browser cache they came from goes with the context
@@ -227,7 +229,7 @@ class Worker(threading.Thread):
                 observed_requests=lambda: self.requests_sent,
                 on_downloads=self._downloaded,
                 on_bytes=traffic.screen_kept if traffic is not None else None,
-                walk_inbox_first=self._walks_inbox_first(),
+                walk_inbox_first=self._walks_inbox_first(po),
             )
             try:
                 outcome = handler.capture_order(po, claim=claim)

@@ -110,3 +110,15 @@ def test_closing_releases_unfinished_claims(out: Path) -> None:
     with _registry(out, "job-b") as b:
         assert b.state(PO, TXN) is None
         assert b.claim(PO, TXN) == "mine"
+
+
+def test_an_order_with_a_bundled_refund_is_known_before_it_is_read(out: Path) -> None:
+    """The hint a worker uses to skip the Inbox walk before an order that will not need it."""
+    _fake_bundle(out, f"{PO}_{TXN}_v1", "old-job")  # written before the registry existed
+    with _registry(out, "job-a") as a:
+        assert a.bundled(PO) and not a.bundled("4342076435320") and not a.bundled(PO[:-1])
+        assert a.claim("4342076435320", "CCR-1") == "mine" and not a.bundled("4342076435320")  # claimed, not written
+        a.written("4342076435320", "CCR-1", out / "bundles" / "4342076435320_CCR-1_v1")
+        assert a.bundled("4342076435320")
+    with _registry(out, "job-b", recapture_before=datetime.now(UTC)) as b:  # --recapture: nothing counts
+        assert not b.bundled(PO) and not b.bundled("4342076435320")

@@ -19,10 +19,10 @@ from tests.e2e.conftest import save_signed_in_session, settings_for, single_refu
 pytestmark = pytest.mark.slow
 
 
-def _events(site: MockSite, tmp_path: Path, concurrency: int, orders: int) -> list[dict[str, object]]:
+def _events(site: MockSite, tmp_path: Path, concurrency: int, orders: int, job_id: str | None = None) -> list[dict[str, object]]:
     settings = settings_for(site, tmp_path / "data", concurrency=concurrency)
     save_signed_in_session(site, settings)
-    result = run_job(settings, JobRequest(orders=InputBatch(pos=single_refund_pos(site.scenario, orders))),
+    result = run_job(settings, JobRequest(orders=InputBatch(pos=single_refund_pos(site.scenario, orders)), job_id=job_id),
                      tmp_path / "out", progress=PlainProgress(io.StringIO()))
     assert result.exit_code == 0, result.report.failures
     return [json.loads(line) for line in (result.job_dir / "job.log.jsonl").read_text().splitlines()]
@@ -37,6 +37,9 @@ def test_with_four_workers_two_walk_the_inbox_first_and_two_start_their_orders(s
                     for w in (1, 2)}
     last_page = max(i for i, e in enumerate(events) if e["event"] == "inbox.page_read")
     assert first_screen[1] > last_page and first_screen[2] > last_page  # the walkers' orders come after it
+
+    again = _events(site, tmp_path, concurrency=4, orders=6, job_id="again")  # a new job, same orders
+    assert not [e for e in again if e["event"] == "inbox.page_read"]  # all bundled: no Inbox walked
 
 
 def test_with_as_many_workers_as_tabs_the_orders_come_first(site: MockSite, tmp_path: Path) -> None:

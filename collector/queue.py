@@ -129,6 +129,17 @@ def _refuse_unknown(task: str, unknown: dict[str, Any]) -> None:
                           "collector version; update the workers or the collecting machine")
 
 
+def _accepted(task_name: str, unknown: dict[str, Any], options: object = None, /, **about: Any) -> TaskOptions:
+    """The task's options, or one ``worker.task_refused`` line (with ``about``) and ``TaskRefused``
+    for arguments or options this worker does not know."""
+    try:
+        _refuse_unknown(task_name, unknown)
+        return task_options(options)
+    except TaskRefused as exc:
+        log.error("worker.task_refused", **about, reason=str(exc))
+        raise
+
+
 def capture_orders(account: str | None, out: str, pos: list[str], options: dict[str, Any] | None = None,
                    job: str | None = None, scan: int | None = None, **unknown: Any) -> dict[str, Any]:
     """The task: the ordinary job for ``pos``, for ``account``, into ``out``, with the job
@@ -139,12 +150,7 @@ def capture_orders(account: str | None, out: str, pos: list[str], options: dict[
     from collector.progress import QuietProgress
     from collector.settings import load_settings, select_account
 
-    try:
-        _refuse_unknown(TASK, unknown)
-        given = task_options(options)
-    except TaskRefused as exc:
-        log.error("worker.task_refused", pos=pos, account=account, reason=str(exc))
-        raise
+    given = _accepted(TASK, unknown, options, pos=pos, account=account)
     select_account(account)
     settings = None
     try:
@@ -190,12 +196,7 @@ def scan_orders(context: procrastinate.JobContext, account: str | None, out: str
     from collector.settings import load_settings, select_account
 
     scan_id = context.job.id
-    try:
-        _refuse_unknown(SCAN_TASK, unknown)
-        given = task_options(options)
-    except TaskRefused as exc:
-        log.error("worker.task_refused", scan=scan_id, account=account, reason=str(exc))
-        raise
+    given = _accepted(SCAN_TASK, unknown, options, scan=scan_id, account=account)
     select_account(account)
     try:
         configure_logging(console_level="warning")  # no job folder: the worker's own stderr
@@ -252,11 +253,7 @@ def track_disputes(context: procrastinate.JobContext, account: str | None, out: 
     from collector.settings import load_settings, select_account
 
     task_id = context.job.id
-    try:
-        _refuse_unknown(TRACK_TASK, unknown)
-    except TaskRefused as exc:
-        log.error("worker.task_refused", task=task_id, account=account, reason=str(exc))
-        raise
+    _accepted(TRACK_TASK, unknown, task=task_id, account=account)
     select_account(account)
     url: str | None = None
     try:

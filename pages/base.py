@@ -393,16 +393,13 @@ class FailureSnapshot:
 # The height a screenshot needs so that an open dialog or drawer shows all of its content: Seller
 # Center's drawers are fixed-position and scroll inside, so a full-page screenshot of the document
 # alone cuts them at the window's edge (the refund details and the dispute area are at the bottom).
-_CONTENT_HEIGHT = """() => {
+CONTENT_HEIGHT_JS = """() => {
   const tallest = [...document.querySelectorAll('[role=dialog], dialog[open]')]
     .filter((el) => el.offsetParent !== null || getComputedStyle(el).position === 'fixed')
     .map((el) => el.getBoundingClientRect().top + el.scrollHeight);
   return Math.ceil(Math.max(document.documentElement.scrollHeight, ...tallest));
 }"""
 _MAX_SHOT_HEIGHT = 16000  # Chromium's texture limit is ~16k px
-
-
-CONTENT_HEIGHT_JS = _CONTENT_HEIGHT  # for a caller that reads the height with other things at once
 
 
 def full_screenshot(page: Page, content_height: int | None = None) -> bytes:
@@ -413,7 +410,7 @@ def full_screenshot(page: Page, content_height: int | None = None) -> bytes:
     """
     viewport = page.viewport_size
     if content_height is None:
-        content_height = int(page.evaluate(_CONTENT_HEIGHT))
+        content_height = int(page.evaluate(CONTENT_HEIGHT_JS))
     needed = min(content_height, _MAX_SHOT_HEIGHT)
     if viewport is None or needed <= viewport["height"]:
         return page.screenshot(full_page=True, animations="disabled")

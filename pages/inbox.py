@@ -202,7 +202,7 @@ class InboxPage(Screen):
         inbox = cls(page, **kwargs)
         if number > 1 and inbox._showing(tab, number - 1):
             with inbox._translated("turning to the next page"):
-                inbox.pagination.go_next()
+                inbox.pagination.go_next(current=number - 1)
             return inbox.wait_until_ready()
         inbox._goto(f"{cls.path}?tab={tab.value.lower()}&page={number}")
         return inbox.wait_until_ready()

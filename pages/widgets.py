@@ -203,9 +203,11 @@ class Pagination:
         """An enabled "Next page" (none when the list has no pagination): one round trip."""
         return bool(self.next_button.and_(self.nav.locator("button:enabled")).count())
 
-    def go_next(self) -> int:
-        """Click "Next page" and wait for the page number to advance; returns the new page."""
-        current, _ = self.position()
+    def go_next(self, current: int | None = None) -> int:
+        """Click "Next page" and wait for the page number to advance; returns the new page.
+        ``current``: the page shown, when the caller has just read it."""
+        if current is None:
+            current, _ = self.position()
         self.next_button.click(timeout=self.timeout)
         expect(self.nav).to_contain_text(f"Page {current + 1} of", timeout=self.timeout)
         return current + 1

@@ -9,17 +9,24 @@ where the binaries are missing.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from collector.session import write_private
+from collector.settings import load_settings
+from fixtures.site import MockSite
+from tests.e2e.conftest import collector_env
 
 START_TIMEOUT_S = 30
 
@@ -102,3 +109,26 @@ def postgres() -> Iterator[PostgresServer]:
 def database_url(postgres: PostgresServer) -> str:
     """A fresh, empty database of the session's server."""
     return postgres.new_database()
+
+
+@pytest.fixture
+def worker_env(site: MockSite, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The collector's environment on the mock with the test's database, set in this process too,
+    and a signed-in saved session (as after `collector login`): for workers and commands."""
+    env = collector_env(site, tmp_path / "data")
+    env["COLLECTOR_DATABASE_URL"] = database_url
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    write_private(load_settings().session_path, json.dumps(site.storage_state()).encode())
+    return env
+
+
+def wait_for(check: Callable[[], object], timeout: float, what: str) -> object:
+    """``check()``'s first truthy answer, or an AssertionError naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)  # the test polling the database, not the collector
+    raise AssertionError(f"timed out waiting for {what}")

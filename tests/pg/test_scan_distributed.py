@@ -6,7 +6,6 @@ refund bundled already and queues nothing.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -19,26 +18,20 @@ import psycopg
 import pytest
 
 from collector.queue import SCAN_TASK, TASK, enqueue_scan, make_app, scan_orders, scan_tasks
-from collector.session import write_private
-from collector.settings import load_settings
 from evidence.models import TransactionType
 from fixtures.site import MockSite
-from tests.e2e.conftest import assert_every_refund_once, collector_env, expected_refunds, run_collector
+from tests.e2e.conftest import assert_every_refund_once, expected_refunds, run_collector
 
 
 
 @pytest.mark.slow
 def test_a_scan_on_a_worker_queues_what_it_found(site: MockSite, tmp_path: Path, database_url: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+                                                 worker_env: dict[str, str]) -> None:
     since = site.scenario.clock.now - timedelta(hours=6)
     recent = {o.po for o in site.scenario.orders for t in o.transactions
               if t.type == TransactionType.CUSTOMER_CARE_REFUND and t.posted_at >= since}
     assert len(recent) >= 3  # more than one task at --batch 2
-    env = collector_env(site, tmp_path / "data")
-    env["COLLECTOR_DATABASE_URL"] = database_url
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    write_private(load_settings().session_path, json.dumps(site.storage_state()).encode())
+    env = worker_env
     worker = subprocess.Popen([sys.executable, "-m", "collector", "worker"], env=env, cwd=tmp_path, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:

@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,18 +27,9 @@ from collector.settings import load_settings
 from evidence.bundle.layout import NAME_RE
 from fixtures.site import MockSite
 from tests.e2e.conftest import assert_every_refund_once, collector_env, expected_refunds
+from tests.pg.conftest import wait_for
 
 PAYMENTS_PO = "4451991446239"  # a single-refund order the 2022 Payments screens show (tests/e2e/test_requests_per_order.py)
-
-
-def _wait_for(check, timeout: float, what: str):  # noqa: ANN001, ANN202
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)  # the test polling the database
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_options_are_checked_like_settings() -> None:
@@ -62,20 +52,16 @@ def test_a_task_of_another_version_is_refused_before_anything_runs(tmp_path: Pat
 
 @pytest.mark.slow
 def test_the_layout_given_to_collect_reaches_the_job(site: MockSite, tmp_path: Path, database_url: str,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    env = collector_env(site, tmp_path / "data")
-    env["COLLECTOR_DATABASE_URL"] = database_url
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    write_private(load_settings().session_path, json.dumps(site.storage_state()).encode())
+                                                     worker_env: dict[str, str]) -> None:
+    env = worker_env
     collect = subprocess.Popen([sys.executable, "-m", "collector", "collect", "--distributed", "--po", PAYMENTS_PO,
                                 "--layout", "payments-2022", "--no-archive"], env=env, cwd=tmp_path, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         with psycopg.connect(database_url, autocommit=True) as db:
-            _wait_for(lambda: db.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()[0], 30,
+            wait_for(lambda: db.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()[0], 30,
                       "the queue's tables")
-            (args,) = _wait_for(lambda: db.execute("SELECT args FROM procrastinate_jobs WHERE task_name = %s",
+            (args,) = wait_for(lambda: db.execute("SELECT args FROM procrastinate_jobs WHERE task_name = %s",
                                                    (TASK,)).fetchone(), 30, "the task")
     finally:
         collect.kill()  # only the queueing is looked at here; the task is run below, in this process
@@ -105,7 +91,7 @@ def test_a_worker_fails_a_task_with_unknown_options_once_in_one_line(tmp_path: P
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         with psycopg.connect(database_url, autocommit=True) as db:
-            status, attempts = _wait_for(lambda: db.execute(
+            status, attempts = wait_for(lambda: db.execute(
                 "SELECT status::text, attempts FROM procrastinate_jobs WHERE id = %s AND status::text IN ('failed', 'succeeded')",
                 (task_id,)).fetchone(), 60, "the worker to end the task")
         worker.send_signal(signal.SIGTERM)

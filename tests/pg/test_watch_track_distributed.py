@@ -24,22 +24,11 @@ import pytest
 
 from collector.cases import open_store
 from collector.queue import DONE, SCAN_TASK, TRACK_TASK, ScanOutcome, TaskState
-from collector.session import write_private
 from collector.settings import CollectorSettings, load_settings
 from collector.watch import LAST_SCAN, Watcher, WatchOptions
 from evidence.models import TransactionType
 from fixtures.site import MockSite
-from tests.e2e.conftest import assert_every_refund_once, collector_env, expected_refunds, run_collector
-
-
-@pytest.fixture
-def worker_env(site: MockSite, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = collector_env(site, tmp_path / "data")
-    env["COLLECTOR_DATABASE_URL"] = database_url
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    write_private(load_settings().session_path, json.dumps(site.storage_state()).encode())
-    return env
+from tests.e2e.conftest import assert_every_refund_once, expected_refunds, run_collector
 
 
 @pytest.fixture

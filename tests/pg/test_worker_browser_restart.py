@@ -9,7 +9,6 @@ refund is captured once and the collect that followed the task exits 0.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -21,10 +20,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from collector.session import write_private
-from collector.settings import load_settings
 from fixtures.site import Faults, MockSite
-from tests.e2e.conftest import assert_every_refund_once, collector_env, expected_refunds, single_refund_pos
+from tests.e2e.conftest import assert_every_refund_once, expected_refunds, single_refund_pos
 
 pytestmark = pytest.mark.slow
 
@@ -44,13 +41,9 @@ def _browser_server(env: dict[str, str], cwd: Path, port: int) -> tuple[subproce
 
 
 def test_a_worker_reconnects_to_its_restarted_browser_server(
-        site: MockSite, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        site: MockSite, tmp_path: Path, database_url: str, worker_env: dict[str, str]) -> None:
     site.set_faults(Faults(latency_ms=300))  # an order takes a few seconds: time to kill the server inside it
-    env = collector_env(site, tmp_path / "data")
-    env["COLLECTOR_DATABASE_URL"] = database_url
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    write_private(load_settings().session_path, json.dumps(site.storage_state()).encode())
+    env = worker_env
     port = _free_port()
     server, endpoint = _browser_server(env, tmp_path, port)
     env["COLLECTOR_BROWSER_ENDPOINT"] = endpoint

@@ -8,7 +8,6 @@ once per task; the requests per order come down to what one local job of the fou
 from __future__ import annotations
 
 import io
-import json
 import os
 import signal
 import subprocess
@@ -20,10 +19,9 @@ import pytest
 from collector.inputs import InputBatch
 from collector.jobs import JobRequest, run_job
 from collector.progress import PlainProgress
-from collector.session import write_private
 from collector.settings import load_settings
 from fixtures.site import MockSite
-from tests.e2e.conftest import assert_every_refund_once, collector_env, expected_refunds, run_collector, single_refund_pos
+from tests.e2e.conftest import assert_every_refund_once, expected_refunds, run_collector, single_refund_pos
 
 pytestmark = pytest.mark.slow
 ORDERS = 4
@@ -33,13 +31,9 @@ def _sent(site: MockSite, since: int) -> list[str]:
     return [r.path for r in site.request_log[since:] if r.outcome != "static" and r.path != "/favicon.ico"]
 
 
-def test_a_worker_pays_the_session_check_and_the_inbox_walk_once(site: MockSite, tmp_path: Path, database_url: str,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    env = collector_env(site, tmp_path / "data")
-    env["COLLECTOR_DATABASE_URL"] = database_url
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    write_private(load_settings().session_path, json.dumps(site.storage_state()).encode())
+def test_a_worker_pays_the_session_check_and_the_inbox_walk_once(site: MockSite, tmp_path: Path,
+                                                                  worker_env: dict[str, str]) -> None:
+    env = worker_env
     pos = single_refund_pos(site.scenario, ORDERS)
 
     before = len(site.request_log)  # one local job of the four orders: the reference

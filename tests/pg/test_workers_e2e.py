@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
@@ -24,6 +23,7 @@ from collector.session import write_private
 from collector.settings import load_settings
 from fixtures.site import MockSite
 from tests.e2e.conftest import assert_every_refund_once, collector_env, expected_refunds, single_refund_pos
+from tests.pg.conftest import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -35,16 +35,6 @@ def _worker(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
     line = proc.stderr.readline()
     assert "taking orders from" in line, line
     return proc
-
-
-def _wait_for(check, timeout: float, what: str):  # noqa: ANN001, ANN202
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)  # a test polling the database, not the collector
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.parametrize("batch", [1, 2])  # a task per order; a task for both orders (resumed after the kill)
@@ -75,9 +65,9 @@ def test_two_workers_two_accounts_one_killed_mid_order(site: MockSite, tmp_path:
     second = None
     try:
         with psycopg.connect(database_url, autocommit=True) as db:
-            _wait_for(lambda: db.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()[0],
+            wait_for(lambda: db.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()[0],
                       30, "the queue's tables")
-            _wait_for(lambda: db.execute("SELECT id FROM procrastinate_jobs WHERE status = 'doing'").fetchone(),
+            wait_for(lambda: db.execute("SELECT id FROM procrastinate_jobs WHERE status = 'doing'").fetchone(),
                       60, "the first worker to start an order")
         os.killpg(first.pid, signal.SIGKILL)  # the worker and its browser, as when a machine goes away
         first.wait(timeout=10)

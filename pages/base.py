@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,7 +139,7 @@ class _Base:
                 wait = RETRY_IN.search(self.page.locator("body").inner_text())
                 raise RateLimited(float(wait[1]) if wait else None, screen=self.name, url=url)
         if self._at_login():
-            raise SessionExpired(screen=self.name, url=url)
+            raise SessionExpired(screen=self.name, url=self.page.url)  # where it went meanwhile: the sign-in page
 
     def _at_login(self) -> bool:
         """The browser sits on the sign-in pages (the URL: no round trip)."""
@@ -254,17 +254,58 @@ class Screen(_Base):
         return screen.wait_until_ready()
 
     def wait_until_ready(self) -> Self:
-        """Expect the landmark and the end of loading; raise the error that explains a failure."""
-        looked_for = f"heading '{self.heading if isinstance(self.heading, str) else self.heading.pattern}'"
+        """Expect the landmark and the end of loading; raise the error that explains a failure.
+
+        The usual case in two round trips: wait for the end of loading ("Loading…" gone, main no
+        longer busy: a count, polled cheaply), then one count says the landmark is there with no
+        error heading and nothing loading. Anything else (an error or sign-in page, a screen not
+        rendered yet, a landmark that never shows) takes the full diagnosis below. Waiting for the
+        landmark itself is what that diagnosis does first, but not the first thing: a visibility
+        expectation that is not met yet snapshots the page's whole accessibility tree at every
+        poll (for its failure message), which cost ~35 ms of renderer CPU a screen while the
+        screen loads (docs/performance.md)."""
+        try:
+            expect(self._busy).to_have_count(0, timeout=self.timeout)
+        except AssertionError:
+            self._raise_if_interrupted()
+            if self.landmark.count():
+                raise ScreenNotReached(self.name, "the end of loading ('Loading…' still shown)", self.page.url) from None
+            raise self._not_reached() from None
+        if self._ready.count():
+            return self
+        return self._diagnose_ready()
+
+    @property
+    def _busy(self) -> Locator:
+        """"Loading…" shown, or main busy (``aria-busy``)."""
+        return self.loading.or_(self.main.and_(self.page.locator('[aria-busy="true"]')))
+
+    @property
+    def _ready(self) -> Locator:
+        """The document when the screen is ready: its landmark shown, no error heading, nothing
+        loading (one count of this is the whole check)."""
+        return (self.page.locator("body").filter(has=self.landmark)
+                .filter(has_not=self.stopped).filter(has_not=self._busy))
+
+    @property
+    def _looked_for(self) -> str:
+        return f"heading '{self.heading if isinstance(self.heading, str) else self.heading.pattern}'"
+
+    def _not_reached(self) -> ScreenNotReached:
+        """The landmark is not there: which headings are."""
+        seen = accessible_names(self.page.locator("body"), "heading")
+        return ScreenNotReached(self.name, self._looked_for, self.page.url, seen=f"headings {seen}" if seen else None)
+
+    def _diagnose_ready(self) -> Self:
+        """The landmark (or a stop) waited for, then every check one by one: the error that
+        explains why the screen is not ready, or the screen once it is."""
+        looked_for = self._looked_for
         try:
             landmark_or_stop = self.landmark.or_(self.login_heading).or_(self.error_heading).or_(self.rate_heading)
             expect(landmark_or_stop.or_(self.not_found_heading).first).to_be_visible(timeout=self.timeout)
         except AssertionError:
             self._raise_if_interrupted()
-            seen = accessible_names(self.page.locator("body"), "heading")
-            raise ScreenNotReached(
-                self.name, looked_for, self.page.url, seen=f"headings {seen}" if seen else None
-            ) from None
+            raise self._not_reached() from None
         if self.stopped.or_(self.not_found_heading).count():  # one round trip when all is well
             self._raise_if_interrupted()
             if self.not_found_heading.count() and not self.landmark.count():
@@ -273,8 +314,7 @@ class Screen(_Base):
         elif self._at_login():
             self._raise_if_interrupted()  # as the screen says it (the sign-in screen itself overrides it)
         try:  # "Loading…" gone and main no longer busy, in one wait
-            busy = self.loading.or_(self.main.and_(self.page.locator('[aria-busy="true"]')))
-            expect(busy).to_have_count(0, timeout=self.timeout)
+            expect(self._busy).to_have_count(0, timeout=self.timeout)
         except AssertionError:
             self._raise_if_interrupted()
             raise ScreenNotReached(self.name, "the end of loading ('Loading…' still shown)", self.page.url) from None
@@ -326,6 +366,19 @@ class SearchScreen(Screen):
         self._submit(self._require(self.search_button, "button 'Search'"), f"searching for {number}")
         self.wait_until_ready()
 
+    @property
+    def no_result(self) -> Locator:
+        """Either notice that the search found nothing."""
+        return self.too_old.or_(self.not_found)
+
+    def _raise_for_notices(self, number: str, notices: Iterable[str]) -> None:
+        """``OrderTooOld`` / ``OrderNotFound`` when one of these texts of ``no_result`` says so."""
+        shown = list(notices)
+        if any(TOO_OLD.search(t) for t in shown):
+            raise OrderTooOld(number, screen=self.name, url=self.page.url)
+        if any(NOT_FOUND.search(t) for t in shown):
+            raise OrderNotFound(number, screen=self.name, url=self.page.url)
+
     def _raise_if_no_result(self, number: str) -> None:
         """``OrderTooOld`` / ``OrderNotFound`` when the screen says so."""
         if not self.too_old.or_(self.not_found).count():  # one round trip for a screen with results
@@ -349,14 +402,30 @@ class Panel(_Base):
     def _scope(self) -> Locator:
         return self.root
 
+    def _parts(self) -> dict[str, Locator]:
+        """What the panel shows once it has loaded, besides its root: {what, for an error message:
+        a locator *relative to the root* (``page.get_by_role(...)``, searched inside it)}."""
+        return {}
+
     def wait_until_ready(self) -> Self:
+        """The root shown and done loading, then its parts shown; raise the error that explains a
+        failure. When all is well, the parts and the absence of an error heading are one count."""
         try:
             expect(self.root).to_be_visible(timeout=self.timeout)
             expect(self.loading).to_have_count(0, timeout=self.timeout)
         except AssertionError:
             self._raise_if_interrupted()
             raise ScreenNotReached(self.name, f"{self.name} to open and finish loading", self.page.url) from None
+        parts = self._parts()
+        shown = self.root
+        for part in parts.values():
+            shown = shown.filter(has=part.filter(visible=True))
+        if self.page.locator("body").filter(has=shown).filter(has_not=self.stopped).count():
+            return self
         self._raise_if_interrupted()
+        for what, part in parts.items():
+            with self._translated(f"waiting for {what}"):
+                expect(self.root.locator(part)).to_be_visible(timeout=self.timeout)
         return self
 
 

@@ -33,6 +33,12 @@ _PASSED = "The dispute window for this refund has passed."
 _PASSED_WHEN = re.compile(r"It ended (?P<when>.+?)\.?$")
 _NOT_AVAILABLE = "This transaction can't be disputed."
 _ANY_STATE = re.compile(r"Dispute window ends|Disputed on|dispute window for this refund has passed|can.t be disputed")
+# Which of the elements found (the area, its button, its help links; in document order) is which.
+_SEEN_JS = """els => els.map(e => {
+  const role = (e.getAttribute('role') || '').toLowerCase();
+  const kind = e.tagName === 'BUTTON' || role === 'button' ? 'button' : e.tagName === 'A' || role === 'link' ? 'link' : 'other';
+  return {kind, text: kind === 'other' ? e.innerText : '', href: e.getAttribute('href')};
+})"""
 
 
 class DisputeArea(Panel):
@@ -54,6 +60,18 @@ class DisputeArea(Panel):
         self.button = self.root.get_by_role("button", name=button_name, exact=True)
         self.help_link = self.root.get_by_role("link", name=re.compile("Learn how to dispute"))
 
+    def _seen(self) -> tuple[str, bool, list[str | None]] | None:
+        """(the area's text, its OPEN button shown, the help links' hrefs) in one round trip, or
+        None when the area does not show a state yet (then ``_text`` waits). The elements are
+        found by role as always; the script only says which is which and reads them."""
+        found = (self.root.filter(visible=True).filter(has_text=_ANY_STATE)
+                 .or_(self.button.filter(visible=True)).or_(self.help_link).evaluate_all(_SEEN_JS))
+        areas = [f["text"] for f in found if f["kind"] == "other"]
+        if len(areas) != 1:
+            return None
+        return (clean(areas[0]), any(f["kind"] == "button" for f in found),
+                [f["href"] for f in found if f["kind"] == "link"])
+
     def _text(self) -> str:
         try:
             expect(self.root).to_be_visible(timeout=self.timeout)
@@ -73,7 +91,8 @@ class DisputeArea(Panel):
 
     @verb
     def read(self) -> DisputeInfo:
-        text = self._text()
+        seen = self._seen()
+        text = seen[0] if seen else self._text()
         if _NOT_AVAILABLE in text:
             return DisputeInfo(state=DisputeState.NOT_AVAILABLE, message=text)
         disputed = _DISPUTED.search(text)
@@ -92,11 +111,15 @@ class DisputeArea(Panel):
                 message=text,
             )
         # OPEN: the button must be there under the name this layout uses.
-        self._require(self.button, f"button '{self.button_name}'", scope=self.root)
+        if not (seen and seen[1]):
+            self._require(self.button, f"button '{self.button_name}'", scope=self.root)
         window = re.search(r"Dispute window ends (?P<when>.+?(?:AM|PM) [A-Z]{2,5})", text)
         if window is None:  # the text matched _ANY_STATE, so it is the OPEN sentence without a time
             raise ElementMissing(self.name, "the time after 'Dispute window ends'", self.page.url)
-        help_url = self.help_link.first.get_attribute("href") if self.help_link.count() else None
+        if seen:
+            help_url = seen[2][0] if seen[2] else None
+        else:
+            help_url = self.help_link.first.get_attribute("href") if self.help_link.count() else None
         return DisputeInfo(
             state=DisputeState.OPEN,
             window_ends_at=parse_datetime(window["when"], self.tz, what="the dispute window end"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Unpack
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page
 
 from evidence.models import Layout, Money, RefundDetail, Transaction
 from pages.base import DialogPanel, Options, Panel, Screen, SearchScreen, verb
@@ -228,11 +228,8 @@ class TransactionDetailsDialog(DialogPanel):
             page, self.root, button_name=BUTTON_PAYMENTS, screen=self.name, tz=self.tz, timeout=self.timeout
         )
 
-    def wait_until_ready(self) -> TransactionDetailsDialog:
-        super().wait_until_ready()
-        with self._translated("waiting for the transaction facts"):
-            expect(self.root.get_by_text("Transaction ID", exact=True)).to_be_visible(timeout=self.timeout)
-        return self
+    def _parts(self) -> dict[str, Locator]:
+        return {"the transaction facts": self.page.get_by_text("Transaction ID", exact=True)}
 
     @verb
     def read(self) -> RefundDetail:

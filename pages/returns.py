@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Unpack
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page
 
 from evidence.models import ReturnInfo, TrackingEvent
 from pages.base import Options, Panel, SearchScreen, verb
@@ -25,7 +25,7 @@ from pages.parsing import (
     parse_refund_channel,
     parse_when,
 )
-from pages.widgets import Pagination, TableRow, read_dl, read_table
+from pages.widgets import Answer, Pagination, TableRow, read_answer, read_dl, read_table
 
 __all__ = ["COLUMNS", "ReturnDetails", "ReturnsDashboard"]
 
@@ -50,10 +50,9 @@ class ReturnsDashboard(SearchScreen):
         self.table = page.get_by_role("table", name="Returns", exact=True)
         self.pagination = Pagination(self.main, timeout=self.timeout)
 
-    def _rows(self) -> list[TableRow]:
-        if not self.table.count():  # wait_until_ready has seen loading finish: the table is there or not
-            return []
-        return read_table(self.table, caption="Returns", screen=self.name, url=self.page.url, required=COLUMNS).rows
+    def _answer(self) -> Answer:
+        return read_answer(self.table, next_page=self.pagination.enabled_next, notices=self.no_result,
+                           caption="Returns", screen=self.name, url=self.page.url, required=COLUMNS)
 
     @verb
     def search(self, number: str) -> list[TableRow]:
@@ -64,17 +63,20 @@ class ReturnsDashboard(SearchScreen):
     @verb
     def found(self, number: str) -> list[TableRow]:
         """The rows shown for ``number`` (after ``search`` or ``open_search``), every page."""
-        self._raise_if_no_result(number)
+        answer = self._answer()  # rows, "Next page" and the no-result notices: one round trip a page
+        self._raise_for_notices(number, answer.notices)
         rows: list[TableRow] = []
         while True:
             rows.extend(
-                r for r in self._rows() if number in (r.text("PO #"), r.text("Customer order #"), r.text("RMA #"))
+                r for r in (answer.table.rows if answer.table else [])
+                if number in (r.text("PO #"), r.text("Customer order #"), r.text("RMA #"))
             )
-            if not self.pagination.has_next():
+            if not answer.has_next:
                 break
             with self._translated("turning to the next page"):
                 self.pagination.go_next()
             self.wait_until_ready()
+            answer = self._answer()
         if not rows:
             raise OrderNotFound(number, screen=self.name, url=self.page.url)
         return rows
@@ -105,11 +107,8 @@ class ReturnDetails(Panel):
             page, self.payment, button_name=BUTTON_RETURNS, screen=self.name, tz=self.tz, timeout=self.timeout
         )
 
-    def wait_until_ready(self) -> ReturnDetails:
-        super().wait_until_ready()
-        with self._translated("waiting for 'Payment details'"):
-            expect(self.payment).to_be_visible(timeout=self.timeout)
-        return self
+    def _parts(self) -> dict[str, Locator]:
+        return {"'Payment details'": self.page.get_by_role("region", name="Payment details")}
 
     @verb
     def refund_transaction_id(self) -> str | None:

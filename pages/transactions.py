@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Unpack
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page
 
 from evidence.models import (
     Layout,
@@ -38,7 +38,7 @@ from pages.parsing import (
     parse_transaction_type,
     parse_when,
 )
-from pages.widgets import Pagination, Region, Table, TableRow, read_region, read_table
+from pages.widgets import Answer, Pagination, Region, Table, TableRow, read_answer, read_region, read_table
 
 __all__ = [
     "COLUMNS",
@@ -139,9 +139,21 @@ class TransactionsDashboard(SearchScreen):
 
     @verb
     def found(self, number: str) -> list[Transaction]:
-        """The answer shown for ``number`` (after ``search`` or ``open_search``): every page."""
-        self._raise_if_no_result(number)
-        return self.read_all()
+        """The answer shown for ``number`` (after ``search`` or ``open_search``): every page. Each
+        page's rows, its "Next page" and the no-result notices are read in one round trip."""
+        answer = self._answer()
+        self._raise_for_notices(number, answer.notices)
+        out: list[Transaction] = []
+        while True:
+            out.extend(self._transaction(r) for r in (answer.table.rows if answer.table else []))
+            if not answer.has_next:
+                return out
+            self.next_page()
+            answer = self._answer()
+
+    def _answer(self) -> Answer:
+        return read_answer(self.table, next_page=self.pagination.enabled_next, notices=self.no_result,
+                           caption="Transactions", screen=self.name, url=self.page.url, required=COLUMNS)
 
     @verb
     def filter_type(self, label: str) -> TransactionsDashboard:
@@ -201,12 +213,9 @@ class TransactionDrawer(DialogPanel):
         )
         self._order_facts: Region | None = None
 
-    def wait_until_ready(self) -> TransactionDrawer:
-        super().wait_until_ready()
-        with self._translated("waiting for 'Order details' and 'Refund details'"):
-            expect(self.order_region).to_be_visible(timeout=self.timeout)
-            expect(self.refund_region).to_be_visible(timeout=self.timeout)
-        return self
+    def _parts(self) -> dict[str, Locator]:
+        return {"'Order details'": self.page.get_by_role("region", name="Order details"),
+                "'Refund details'": self.page.get_by_role("region", name="Refund details")}
 
     def _facts(self) -> Region:
         """"Order details" as this open drawer shows it, read once: the refund, the order facts and

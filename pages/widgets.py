@@ -19,7 +19,8 @@ from playwright.sync_api import Locator, expect
 from pages.errors import ElementMissing
 from pages.parsing import clean
 
-__all__ = ["Cell", "DlField", "Pagination", "Region", "Table", "TableRow", "read_dl", "read_region", "read_table"]
+__all__ = ["Answer", "Cell", "DlField", "Pagination", "Region", "Table", "TableRow", "read_answer", "read_dl",
+           "read_region", "read_table"]
 
 # A script, not locators: reading a 10x8 table cell by cell would be ~80 round trips to the browser.
 _TABLE_JS = """
@@ -87,6 +88,42 @@ class Table:
     caption: str
     headers: list[str]
     rows: list[TableRow]
+
+
+# A listing's answer as a search shows it: the elements found by role (its table, an enabled "Next
+# page", its notices), each read by kind in document order (evaluate_all: none found is no error).
+_ANSWER_JS = """
+els => {
+  const table = (%s);
+  return els.map(e => e.tagName === 'TABLE' ? {kind: 'table', data: table(e)}
+    : e.tagName === 'BUTTON' || (e.getAttribute('role') || '') === 'button' ? {kind: 'next'}
+    : {kind: 'notice', text: (e.innerText || e.textContent || '').replace(/\\s+/g, ' ').trim()});
+}
+""" % _TABLE_JS.strip()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a listing shows now (``read_answer``): its table (None: no table), whether an
+    enabled "Next page" is there, and the text of the notices found."""
+
+    table: Table | None
+    has_next: bool
+    notices: list[str]
+
+
+def read_answer(table: Locator, *, next_page: Locator, notices: Locator, caption: str, screen: str, url: str,
+                required: Iterable[str] = ()) -> Answer:
+    """A listing's table, its "Next page" (``next_page``: the enabled button) and ``notices`` (e.g.
+    "No results found"), all in one round trip, without waiting: for a screen that has finished
+    loading."""
+    found = table.or_(next_page).or_(notices).evaluate_all(_ANSWER_JS)
+    tables = [f["data"] for f in found if f["kind"] == "table"]
+    return Answer(
+        table=_table(tables[0], caption=caption, screen=screen, url=url, required=required) if tables else None,
+        has_next=any(f["kind"] == "next" for f in found),
+        notices=[clean(f["text"]) for f in found if f["kind"] == "notice"],
+    )
 
 
 def read_table(table: Locator, *, caption: str, screen: str, url: str, required: Iterable[str] = ()) -> Table:
@@ -199,9 +236,14 @@ class Pagination:
         match = _PAGE_OF.search(clean(self.nav.inner_text()))
         return (int(match[1]), int(match[2])) if match else (1, 1)
 
+    @property
+    def enabled_next(self) -> Locator:
+        """"Next page" when it can be clicked."""
+        return self.next_button.and_(self.nav.locator("button:enabled"))
+
     def has_next(self) -> bool:
         """An enabled "Next page" (none when the list has no pagination): one round trip."""
-        return bool(self.next_button.and_(self.nav.locator("button:enabled")).count())
+        return bool(self.enabled_next.count())
 
     def go_next(self, current: int | None = None) -> int:
         """Click "Next page" and wait for the page number to advance; returns the new page.

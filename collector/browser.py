@@ -14,6 +14,7 @@ import contextvars
 import functools
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -80,11 +81,52 @@ def find_system_chromium() -> str | None:
     return None
 
 
+def _registry_directory() -> Path:
+    """Where ``playwright install`` puts its browsers (as Playwright's own registry computes it)."""
+    import playwright
+
+    package = Path(playwright.__file__).parent / "driver" / "package"
+    env = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if env == "0":
+        return package / ".local-browsers"
+    if env:
+        return Path(env).resolve()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "ms-playwright"
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "ms-playwright"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ms-playwright"
+
+
+def playwright_chromium_installed() -> bool:
+    """Whether ``playwright install chromium`` completed for this Playwright release, without
+    starting Playwright (a driver process) to ask: its browser folder (``chromium-<revision>``
+    in the registry, the revision from the driver's ``browsers.json``) holds the marker file
+    Playwright writes when an install completes."""
+    import json
+
+    import playwright
+
+    try:
+        listed = json.loads((Path(playwright.__file__).parent / "driver" / "package" / "browsers.json").read_text())
+        entry = next(b for b in listed["browsers"] if b["name"] == "chromium")
+    except (OSError, ValueError, KeyError, StopIteration):
+        return False
+    registry = _registry_directory()
+    folders = [registry / f"chromium-{entry['revision']}"]
+    # A release built specially for a platform: chromium_<platform>_special-<revision>.
+    folders += [registry / f"chromium_{platform}_special-{revision}"
+                for platform, revision in (entry.get("revisionOverrides") or {}).items()]
+    return any((folder / "INSTALLATION_COMPLETE").is_file() for folder in folders)
+
+
 def find_browser(chromium: BrowserType | None = None, explicit: str | None = None) -> BrowserChoice:
     """Pick the browser to launch.
 
     ``chromium`` is a started Playwright's ``playwright.chromium``; when given, its expected
     executable is checked so that a Playwright-installed browser is preferred over the system one.
+    Without it (a browser server is about to be started: no Playwright runs yet), the install's
+    marker in Playwright's browser folder says the same (``playwright_chromium_installed``).
     """
     explicit = explicit or os.environ.get(ENV_VAR) or None
     if explicit:
@@ -100,6 +142,8 @@ def find_browser(chromium: BrowserType | None = None, explicit: str | None = Non
             own = ""
         if own and _is_executable(own):
             return BrowserChoice(None, "playwright")
+    elif playwright_chromium_installed():
+        return BrowserChoice(None, "playwright")
     system = find_system_chromium()
     if system:
         return BrowserChoice(system, "system")

@@ -73,6 +73,17 @@ class BrowserServer:
         self.stop()
 
     def start(self) -> str:
+        """Start the server (unless ``spawn`` did already) and wait for its endpoint."""
+        early = self._proc is not None  # spawned before (collector/prestart.py)
+        if self._proc is None:
+            self.spawn()
+        self.endpoint = self._read_endpoint()
+        assert self._proc is not None
+        log.info("browser_server.started", endpoint=self.endpoint, pid=self._proc.pid, early=early)
+        return self.endpoint
+
+    def spawn(self) -> None:
+        """Start the server's process without waiting for it to come up (``start`` waits)."""
         from playwright._impl._driver import compute_driver_executable, get_driver_env
 
         node, cli = compute_driver_executable()  # honours PLAYWRIGHT_NODEJS_PATH (collector.lifeline)
@@ -88,9 +99,6 @@ class BrowserServer:
             [node, cli, "launch-server", "--browser", "chromium", "--config", name],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=get_driver_env(),
         )
-        self.endpoint = self._read_endpoint()
-        log.info("browser_server.started", endpoint=self.endpoint, pid=self._proc.pid)
-        return self.endpoint
 
     def _read_endpoint(self) -> str:
         assert self._proc is not None and self._proc.stdout is not None

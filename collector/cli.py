@@ -13,7 +13,11 @@ word being read as the next argument (``verify --json true`` would verify a fold
 
 from __future__ import annotations
 
-import importlib
+from collector import prestart
+
+prestart.start_early()  # `collect`: its browser server comes up while the imports below run
+
+import importlib  # noqa: E402
 import pkgutil
 from importlib import metadata
 from pathlib import Path

@@ -32,6 +32,7 @@ from pathlib import Path
 import structlog
 from filelock import FileLock, Timeout
 
+from collector import prestart
 from collector.browser import in_own_thread
 from collector.browser_server import BrowserServer
 from collector.claims import STATE_DIR, RefundRegistry
@@ -245,7 +246,7 @@ def _job_browser(settings: CollectorSettings) -> Iterator[str | None]:
     if settings.browser_endpoint or not settings.shared_browser:
         yield settings.browser_endpoint
         return
-    server = BrowserServer(launch_options_for(settings))
+    server = prestart.adopt(settings) or BrowserServer(launch_options_for(settings))  # collector/prestart.py
     try:
         yield server.start()
     finally:

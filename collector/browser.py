@@ -46,7 +46,10 @@ QUIET_ARGS = (
     # renderer of their own for every window, so every browser context: one more renderer per
     # worker (about 40 MiB each) for a popup automation never opens. Playwright merges this
     # list with its own --disable-features. (Playwright's headless shell has no address bar.)
-    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup",
+    # SpareRendererForSitePerProcess: Chromium keeps one renderer process started ahead for the
+    # next new tab or cross-site navigation (~20-70 MiB); a job's contexts stay on one site and
+    # start a renderer only now and then (a fresh context), so the spare is memory for nothing.
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,SpareRendererForSitePerProcess",
 )
 
 

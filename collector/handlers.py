@@ -29,7 +29,7 @@ import structlog
 from collector.inbox_index import InboxIndex
 from collector.ratelimit import RateLimiter
 from collector.retry import RetryPolicy
-from collector.snapshots import html_snapshot
+from collector.snapshots import SNAPSHOT_JS, snapshot_of
 from evidence.models import (
     Capture,
     DisputeCase,
@@ -91,7 +91,10 @@ class StagedFile:
 
 
 # The screen's text (to tell a revisit), its title and the height a full screenshot needs: one round trip.
-_TEXT_TITLE_HEIGHT = "() => [document.body ? document.body.innerText : '', document.title, (%s)()]" % CONTENT_HEIGHT_JS
+# What a capture reads from the page, in one round trip: the visible text (to tell a screen already
+# kept), the title, the height a full screenshot needs, and the HTML snapshot's markup and styles.
+_SCREEN_JS = "() => [document.body ? document.body.innerText : '', document.title, (%s)(), ...(%s)()]" % (
+    CONTENT_HEIGHT_JS, SNAPSHOT_JS)
 
 
 class ScreenRecorder:
@@ -121,7 +124,7 @@ class ScreenRecorder:
         # Readers revisit screens (the search results before each drawer, the same drawer for the
         # order facts and the refund): the same screen showing the same text is kept once. The
         # visible text, not the HTML: pages carry generated ids that differ on every load.
-        shown, title, height = page.evaluate(_TEXT_TITLE_HEIGHT)
+        shown, title, height, markup, css = page.evaluate(_SCREEN_JS)
         seen = (screen, url, hashlib.sha256(shown.encode("utf-8")).hexdigest())
         if seen in self._seen:
             log.info("screen.reached", screen=screen, url=url, unchanged=True)
@@ -131,7 +134,7 @@ class ScreenRecorder:
         n = len(self.captures) + 1
         stem = f"captures/{n:02d}-{screen}"
         png = full_screenshot(page, int(height))
-        html = html_snapshot(page)  # inert: no scripts, no links out, styles inlined
+        html = snapshot_of(markup, css)  # inert: no scripts, no links out, styles inlined
         capture = Capture(
             screen=screen,
             url=url,

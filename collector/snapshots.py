@@ -1,10 +1,11 @@
 """Evidence HTML snapshots: the page's markup and its style sheets, made inert by ``evidence.snapshot``.
 
-``ScreenRecorder`` (handlers.py) calls ``html_snapshot(page)``: one ``page.evaluate`` that reads
-the markup as ``page.content()`` does (the doctype and the root element's HTML) and the text of
+``html_snapshot(page)``: one ``page.evaluate`` that reads the markup as ``page.content()`` does (the doctype and the root element's HTML) and the text of
 every style sheet the page applies (linked, inline, ``@import``-ed and constructed sheets, each
 under its media condition), so the snapshot shows the same styles without loading ``/static/...``
 from a bundle folder. A sheet the browser does not let the page read (another origin) is left out.
+``ScreenRecorder`` (handlers.py) reads the same (``SNAPSHOT_JS``) in the round trip that reads the
+screen's text, and makes it inert with ``snapshot_of``.
 """
 
 from __future__ import annotations
@@ -55,4 +56,10 @@ def page_css(page: Page) -> str:
 def html_snapshot(page: Page) -> bytes:
     """The inert snapshot of what ``page`` shows now (UTF-8 bytes)."""
     html, css = page.evaluate(SNAPSHOT_JS)
+    return snapshot_of(html, css)
+
+
+def snapshot_of(html: str, css: object) -> bytes:
+    """The inert snapshot of what ``SNAPSHOT_JS`` answered (for a caller that read it along with
+    other things in the same round trip)."""
     return inert_snapshot(html, css if isinstance(css, str) else "")

@@ -18,8 +18,8 @@ class FakePage:
     viewport_size: dict[str, int] | None = None
 
     def evaluate(self, script: str) -> object:
-        if "document.title" in script:  # the recorder's text, title and content height, in one call
-            return [self.text, self.title(), 0]  # nothing taller than the window
+        if "document.title" in script:  # the recorder's text, title, content height, markup and styles: one call
+            return [self.text, self.title(), 0, self.content(), ""]  # nothing taller than the window
         if "outerHTML" in script:  # the snapshot's markup and styles
             return [self.content(), ""]
         return 0  # the content's height: nothing taller than the window

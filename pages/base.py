@@ -284,7 +284,7 @@ class Screen(_Base):
     def _ready(self) -> Locator:
         """The document when the screen is ready: its landmark shown, no error heading, nothing
         loading (one count of this is the whole check)."""
-        return (self.page.locator("body").filter(has=self.landmark)
+        return (self.page.locator("body").filter(has=self.landmark.filter(visible=True))
                 .filter(has_not=self.stopped).filter(has_not=self._busy))
 
     @property
@@ -381,7 +381,7 @@ class SearchScreen(Screen):
 
     def _raise_if_no_result(self, number: str) -> None:
         """``OrderTooOld`` / ``OrderNotFound`` when the screen says so."""
-        if not self.too_old.or_(self.not_found).count():  # one round trip for a screen with results
+        if not self.no_result.count():  # one round trip for a screen with results
             return
         if self.too_old.count():
             raise OrderTooOld(number, screen=self.name, url=self.page.url)

@@ -84,14 +84,18 @@ def find_system_chromium() -> str | None:
     return None
 
 
-def _registry_directory() -> Path:
-    """Where ``playwright install`` puts its browsers (as Playwright's own registry computes it)."""
+def _driver_package() -> Path:
+    """The Playwright driver's package folder (its ``browsers.json``, its ``.local-browsers``)."""
     import playwright
 
-    package = Path(playwright.__file__).parent / "driver" / "package"
+    return Path(playwright.__file__).parent / "driver" / "package"
+
+
+def _registry_directory() -> Path:
+    """Where ``playwright install`` puts its browsers (as Playwright's own registry computes it)."""
     env = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
     if env == "0":
-        return package / ".local-browsers"
+        return _driver_package() / ".local-browsers"
     if env:
         return Path(env).resolve()
     if sys.platform == "darwin":
@@ -108,10 +112,8 @@ def playwright_chromium_installed() -> bool:
     Playwright writes when an install completes."""
     import json
 
-    import playwright
-
     try:
-        listed = json.loads((Path(playwright.__file__).parent / "driver" / "package" / "browsers.json").read_text())
+        listed = json.loads((_driver_package() / "browsers.json").read_text())
         entry = next(b for b in listed["browsers"] if b["name"] == "chromium")
     except (OSError, ValueError, KeyError, StopIteration):
         return False

@@ -117,11 +117,18 @@ class TransactionsDashboard(SearchScreen):
     @verb
     def read_all(self) -> list[Transaction]:
         """Every page of the current listing, newest first."""
-        out = self.read_page()
-        while self.pagination.has_next():
+        return self._every_page(self._answer())
+
+    def _every_page(self, answer: Answer) -> list[Transaction]:
+        """The transactions of ``answer`` (the page shown now) and of every page after it; each
+        page's rows and its "Next page" are read in one round trip."""
+        out: list[Transaction] = []
+        while True:
+            out.extend(self._transaction(r) for r in (answer.table.rows if answer.table else []))
+            if not answer.has_next:
+                return out
             self.next_page()
-            out.extend(self.read_page())
-        return out
+            answer = self._answer()
 
     @verb
     def next_page(self) -> TransactionsDashboard:
@@ -143,13 +150,7 @@ class TransactionsDashboard(SearchScreen):
         page's rows, its "Next page" and the no-result notices are read in one round trip."""
         answer = self._answer()
         self._raise_for_notices(number, answer.notices)
-        out: list[Transaction] = []
-        while True:
-            out.extend(self._transaction(r) for r in (answer.table.rows if answer.table else []))
-            if not answer.has_next:
-                return out
-            self.next_page()
-            answer = self._answer()
+        return self._every_page(answer)
 
     def _answer(self) -> Answer:
         return read_answer(self.table, next_page=self.pagination.enabled_next, notices=self.no_result,
